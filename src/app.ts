@@ -1,0 +1,163 @@
+/**
+ * The composition root: builds every component from the validated
+ * configuration and wires them together. Reading this file (with
+ * `services/proxy.ts` and `checks/index.ts`) explains a request's way through.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { GatewayKeys } from './accounts/gateway-keys.js';
+import { checks } from './checks/index.js';
+import type { LoadedConfig } from './config/load.js';
+import { SafetyIds } from './identity/safety-id.js';
+import { loadOrCreateIdentitySecret } from './identity/secret.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import type { CheckServices, ModerationResultLike } from './pipeline/types.js';
+import { compilePolicies, type PolicySet } from './policy/compile.js';
+import { createServerApp } from './server/app.js';
+import type { KeyVerifier } from './server/middleware/auth.js';
+import { ModerationService, type LocalModerator } from './services/moderation.js';
+import { ProxyService } from './services/proxy.js';
+import { packageRoot, packageVersion } from './shared/package-root.js';
+import { AuditWriter } from './storage/audit-writer.js';
+import { openStore } from './storage/open.js';
+import type { Store } from './storage/types.js';
+import { createArticlesUpstream } from './upstream/articles/index.js';
+import { HttpUpstream } from './upstream/http-upstream.js';
+import { UpstreamRouter } from './upstream/router.js';
+
+export interface GatewayOptions {
+  /** pino destination (tests pass a sink) */
+  logDestination?: NodeJS.WritableStream;
+  /** knowledge base folder for the embedded responder (default: the shipped kb/) */
+  kbDir?: string;
+  /** offline moderation model for /v1/moderations when no provider is configured */
+  localModerator?: LocalModerator | null;
+  /** extra services for checks (classifiers, judges) */
+  services?: CheckServices;
+  /** collect Node's default process metrics (off in tests that build many gateways) */
+  defaultMetrics?: boolean;
+}
+
+export interface Gateway {
+  app: Hono<any>;
+  store: Store;
+  keys: GatewayKeys;
+  policies: PolicySet;
+  logger: Logger;
+  metrics: Metrics;
+  audit: AuditWriter;
+  /** Starts the HTTP server; resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
+  /** Stops accepting, waits for in-flight requests (bounded), flushes the audit log and closes storage. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(loaded: LoadedConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const { config } = loaded;
+  const logger = createLogger(config.logging.level, options.logDestination as never);
+  const metrics = new Metrics(options.defaultMetrics ?? true);
+  const policies = compilePolicies(config, checks);
+
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const identity = loadOrCreateIdentitySecret(config.dataDir, config.identity.secret);
+  if (identity.source === 'generated') logger.info({ dataDir: config.dataDir }, 'generated a new identity secret for safety identifiers');
+  const safetyIds = new SafetyIds(identity.secret, config.identity.tenant);
+
+  const store = await openStore({ dataDir: config.dataDir, ...(config.database.url ? { databaseUrl: config.database.url } : {}) });
+  const audit = new AuditWriter({ repo: store.audit, onError: (err) => logger.error({ err: (err as Error)?.message }, 'audit write failed; will retry') });
+  const keys = new GatewayKeys({ repo: store.keys });
+
+  const entries = Object.entries(config.upstreams).map(([name, u]) => ({ upstream: new HttpUpstream({ name, config: u }), models: u.models }));
+  const articles = await createArticlesUpstream({ dir: options.kbDir ?? join(packageRoot(), 'kb'), anyModel: entries.length === 0 });
+  const router = new UpstreamRouter(entries, articles);
+
+  const moderationUpstream = router.moderation();
+  const services: CheckServices = {
+    ...(moderationUpstream
+      ? {
+          moderate: async (request, signal) => {
+            const res = await moderationUpstream.call({ endpoint: 'moderations', body: { ...request }, signal, requestId: 'check' });
+            if (res.kind !== 'json' || res.status !== 200) throw new Error(`moderation upstream answered ${res.status}`);
+            return ((res.body as { results?: ModerationResultLike[] }).results ?? []) as ModerationResultLike[];
+          },
+        }
+      : {}),
+    ...options.services,
+  };
+
+  const sink = { write: (record: Parameters<AuditWriter['write']>[0]) => audit.write(record) };
+  const proxy = new ProxyService({ policies, router, safetyIds, services, sink, metrics, logger });
+  const moderation = new ModerationService({ router, local: options.localModerator ?? null, sink, metrics });
+  const verifier: KeyVerifier = {
+    verify: (key) => keys.verify(key),
+    touch: (id, addr) => {
+      keys.touch(id, addr).catch(() => undefined);
+    },
+  };
+  const version = packageVersion();
+  const app = createServerApp({
+    config, proxy, moderation, keys: verifier, router, metrics, logger, sink, version,
+    health: async () => {
+      const stats = audit.stats();
+      metrics.auditQueue.set(stats.queued);
+      metrics.auditDropped.set(stats.dropped);
+      return { storage: store.dialect, auditQueue: stats.queued, upstreams: router.all().map((u) => u.name) };
+    },
+  });
+
+  let server: Server | null = null;
+  const purge = setInterval(() => {
+    store.audit.purgeExpiredContent(Date.now()).catch((err: Error) => logger.warn({ err: err.message }, 'purging expired audit content failed'));
+  }, 3_600_000);
+  purge.unref();
+
+  return {
+    app, store, keys, policies, logger, metrics, audit,
+    listen(port = config.server.port, host = config.server.host) {
+      return new Promise((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port, hostname: host }, (info) => resolve({ server: s as Server, port: info.port }));
+        server = s as Server;
+        s.once('error', reject);
+      });
+    },
+    async close() {
+      clearInterval(purge);
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            s.closeAllConnections?.();
+            resolve();
+          }, 10_000);
+          force.unref();
+          s.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          s.closeIdleConnections?.();
+        });
+      }
+      await router.close();
+      await audit.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * On a first start with no keys, creates one and writes it to a 0600 file in
+ * the data directory (never to the log), so a new deployment is usable at once
+ * and still authenticated.
+ */
+export async function ensureInitialKey(gateway: Gateway, dataDir: string): Promise<string | null> {
+  if ((await gateway.store.keys.list()).length > 0) return null;
+  const created = await gateway.keys.create({ name: 'initial' });
+  const file = join(dataDir, 'initial-key.txt');
+  writeFileSync(file, created.key + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}

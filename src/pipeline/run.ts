@@ -1,0 +1,140 @@
+/**
+ * Runs the checks of one stage and reduces their verdicts to one decision.
+ *
+ * Order within a stage: `normalize` checks first, one after another, each
+ * seeing the previous one's output; then every other check concurrently on the
+ * normalised text. The strictest enforced verdict wins. A check that throws or
+ * times out is recorded as an error and its failure policy decides: fail-closed
+ * blocks, fail-open allows — never silently. Shadow entries run and are
+ * recorded but never change the outcome.
+ */
+import { redactSegments } from './segments.js';
+import { strictness, type CheckContext, type CheckDefinition, type CheckInput, type CheckResult, type Decision, type Redaction, type Stage, type Verdict } from './types.js';
+
+/** A check as a policy enables it: definition, parsed config and run settings. */
+export interface ActiveCheck {
+  definition: CheckDefinition;
+  config: unknown;
+  mode: 'enforce' | 'shadow';
+  timeoutMs: number;
+  onError: 'fail-closed' | 'fail-open';
+}
+
+export interface StageOutcome {
+  /** strictest enforced decision; `block` when a fail-closed check failed */
+  decision: Decision;
+  results: CheckResult[];
+  /** the check and reasons behind a block */
+  blockedBy: { checkId: string; reasons: string[]; failed: boolean } | null;
+  /** segment texts after normalisation and redaction (same order as the input) */
+  texts: string[];
+  /** true when any text differs from the input */
+  changed: boolean;
+  /** merged request patches of enforced checks (input stage) */
+  requestPatch: Record<string, unknown>;
+}
+
+class CheckTimeout extends Error {}
+
+function now(): number {
+  return performance.now();
+}
+
+/** Awaits `value` for at most `ms`; sync values pass straight through (no timer on the hot path). */
+async function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      value,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CheckTimeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function validVerdict(v: unknown): v is Verdict {
+  return typeof v === 'object' && v !== null && typeof (v as Verdict).decision === 'string' && strictness((v as Verdict).decision) >= 0 && Array.isArray((v as Verdict).reasons);
+}
+
+interface Ran {
+  check: ActiveCheck;
+  result: CheckResult;
+  verdict: Verdict | null;
+}
+
+async function runOne(check: ActiveCheck, ctx: CheckContext, input: CheckInput, stage: Stage): Promise<Ran> {
+  const started = now();
+  const base = { checkId: check.definition.id, stage, shadow: check.mode === 'shadow' };
+  try {
+    const verdict = await withTimeout(check.definition.run(ctx, input, check.config), check.timeoutMs);
+    if (!validVerdict(verdict)) throw new Error('the check returned an invalid verdict');
+    const latencyMs = now() - started;
+    return {
+      check,
+      verdict,
+      result: { ...base, status: 'ok', decision: verdict.decision, reasons: verdict.reasons, ...(verdict.scores ? { scores: verdict.scores } : {}), latencyMs },
+    };
+  } catch (err) {
+    const timeout = err instanceof CheckTimeout;
+    const failedDecision: Decision = check.onError === 'fail-closed' ? 'block' : 'allow';
+    // Only the error's class and a fixed message are kept: messages of third-party errors may carry secrets or content.
+    const error = timeout ? `timed out after ${check.timeoutMs} ms` : `failed: ${err instanceof Error ? err.name : 'error'}`;
+    return {
+      check,
+      verdict: null,
+      result: { ...base, status: timeout ? 'timeout' : 'error', decision: failedDecision, reasons: [`check ${error}`], latencyMs: now() - started, error },
+    };
+  }
+}
+
+/**
+ * Runs `checks` over `input`. The caller gives a context whose `stage` matches.
+ * The returned texts hold every enforced redaction unless the stage blocks.
+ */
+export async function runStage(checks: readonly ActiveCheck[], ctx: CheckContext, input: CheckInput): Promise<StageOutcome> {
+  const stage = ctx.stage;
+  const results: CheckResult[] = [];
+  let texts = input.segments.map((s) => s.text);
+  let current = input;
+  let changed = false;
+
+  const normalizers: ActiveCheck[] = [];
+  const others: ActiveCheck[] = [];
+  for (const c of checks) (c.definition.phase === 'normalize' ? normalizers : others).push(c);
+
+  const ran: Ran[] = [];
+  for (const n of normalizers) {
+    const r = await runOne(n, ctx, current, stage);
+    ran.push(r);
+    if (r.verdict?.redactions?.length && n.mode === 'enforce') {
+      texts = redactSegments(current.segments, r.verdict.redactions);
+      current = { ...current, segments: current.segments.map((s, i) => (s.text === texts[i] ? s : { ...s, text: texts[i]! })) };
+      changed = true;
+    }
+  }
+  ran.push(...(await Promise.all(others.map((c) => runOne(c, ctx, current, stage)))));
+
+  let decision: Decision = 'allow';
+  let blockedBy: StageOutcome['blockedBy'] = null;
+  const redactions: Redaction[] = [];
+  const requestPatch: Record<string, unknown> = {};
+  for (const r of ran) {
+    results.push(r.result);
+    if (r.check.mode === 'shadow') continue;
+    const d = r.result.decision;
+    if (strictness(d) > strictness(decision)) decision = d;
+    if (d === 'block' && !blockedBy) blockedBy = { checkId: r.result.checkId, reasons: r.result.reasons, failed: r.result.status !== 'ok' };
+    if (r.verdict && r.check.definition.phase !== 'normalize' && r.verdict.redactions?.length) redactions.push(...r.verdict.redactions);
+    if (r.verdict?.requestPatch) Object.assign(requestPatch, r.verdict.requestPatch);
+  }
+
+  if (decision !== 'block' && redactions.length > 0) {
+    texts = redactSegments(current.segments, redactions);
+    changed = true;
+  }
+  return { decision, results, blockedBy, texts, changed, requestPatch };
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { StageOutcome } from './run.js';
+import { StreamGuard } from './stream-guard.js';
+import type { TextSegment } from './types.js';
+
+const SECRET = 'SECRET-TOKEN-1234';
+
+/** A fake output check: blocks on "BOOM", redacts SECRET; records every window it saw. */
+function guard(opts: { holdBack?: number; overlap?: number; holdAll?: boolean } = {}) {
+  const windows: string[] = [];
+  const g = new StreamGuard({
+    holdBack: opts.holdBack ?? 32,
+    overlap: opts.overlap ?? 16,
+    holdAll: opts.holdAll ?? false,
+    check: async (segments: TextSegment[]): Promise<StageOutcome> => {
+      windows.push(...segments.map((s) => s.text));
+      if (segments.some((s) => s.text.includes('BOOM'))) {
+        return { decision: 'block', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'block', shadow: false, reasons: ['boom'], latencyMs: 0 }], blockedBy: { checkId: 'fake', reasons: ['boom'], failed: false }, texts: segments.map((s) => s.text), changed: false, requestPatch: {} };
+      }
+      const texts = segments.map((s) => s.text.split(SECRET).join('[REDACTED]'));
+      return { decision: 'allow', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'allow', shadow: false, reasons: [], latencyMs: 0 }], blockedBy: null, texts, changed: texts.some((t, i) => t !== segments[i]!.text), requestPatch: {} };
+    },
+  });
+  return { g, windows };
+}
+
+async function feed(g: StreamGuard, text: string, size: number): Promise<{ out: string; blocked: boolean }> {
+  let out = '';
+  for (let i = 0; i < text.length; i += size) {
+    const step = await g.push('c0', text.slice(i, i + size));
+    if (step.blocked) return { out, blocked: true };
+    out += step.release.map((r) => r.text).join('');
+  }
+  const end = await g.finish();
+  if (end.blocked) return { out, blocked: true };
+  return { out: out + end.release.map((r) => r.text).join(''), blocked: false };
+}
+
+describe('StreamGuard', () => {
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
+
+  it.each([1, 3, 7, 50, 1000])('releases all text unchanged (chunk size %i)', async (size) => {
+    const { g } = guard();
+    expect(await feed(g, text, size)).toEqual({ out: text, blocked: false });
+  });
+
+  it('never releases before checking: every released character was in some window first', async () => {
+    const { g, windows } = guard();
+    const { out } = await feed(g, text, 5);
+    expect(out).toBe(text);
+    expect(windows.join('').length).toBeGreaterThanOrEqual(text.length);
+  });
+
+  it.each([1, 2, 5, 9, 40])('blocks without leaking any part of the trigger (chunk size %i)', async (size) => {
+    const { g } = guard();
+    const bad = text.slice(0, 300) + 'BOOM' + text.slice(0, 200);
+    const { out, blocked } = await feed(g, bad, size);
+    expect(blocked).toBe(true);
+    expect(out).not.toContain('B' + 'OOM');
+    expect(bad.startsWith(out)).toBe(true);
+    expect(out.endsWith('BOO') || out.endsWith('BO') || out.endsWith('B')).toBe(false);
+    expect(g.blocked).toBe(true);
+    expect((await g.push('c0', 'more')).blocked).toBe(true);
+  });
+
+  it.each([1, 3, 8, 17])('redacts a secret split across chunks before any of it is sent (chunk size %i)', async (size) => {
+    const { g } = guard();
+    const withSecret = text.slice(0, 100) + SECRET + text.slice(0, 100) + SECRET;
+    const { out } = await feed(g, withSecret, size);
+    expect(out).not.toContain('SECRET-TOK');
+    expect(out).toBe(text.slice(0, 100) + '[REDACTED]' + text.slice(0, 100) + '[REDACTED]');
+  });
+
+  it('holds everything until the end when an output check needs the whole text', async () => {
+    const { g, windows } = guard({ holdAll: true });
+    for (const ch of text.match(/.{1,10}/gs)!) expect((await g.push('c0', ch)).blocked).toBe(false);
+    expect(g.releasedText('c0')).toBe('');
+    const end = await g.finish();
+    expect(end.blocked).toBe(false);
+    expect(windows).toEqual([text]);
+  });
+
+  it('keeps surrogate pairs whole', async () => {
+    const { g } = guard({ holdBack: 16, overlap: 4 });
+    const emoji = '😀'.repeat(100);
+    const { out } = await feed(g, emoji, 3);
+    expect(out).toBe(emoji);
+  });
+
+  it('finishes keys independently and merges results per check', async () => {
+    const { g } = guard();
+    await g.push('a', 'hello ');
+    await g.push('b', 'world');
+    const a = await g.finishKey('a');
+    expect(a).toEqual({ blocked: false, release: [{ key: 'a', text: 'hello ' }] });
+    await g.finish();
+    expect(g.releasedText('b')).toBe('world');
+    expect(g.results.get('fake')).toMatchObject({ decision: 'allow' });
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The HTTP surface: OpenAI-compatible `/v1` routes, health and metrics. Routes
+ * parse and validate, call a service and map its reply; every error leaves in
+ * OpenAI's error shape with an `x-request-id`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AuditSink } from '../services/exchange.js';
+import type { ModerationService } from '../services/moderation.js';
+import type { GenerationEndpoint, ProxyService, Reply } from '../services/proxy.js';
+import type { UpstreamRouter } from '../upstream/router.js';
+import { readJsonBody } from './body.js';
+import { authenticate, type KeyVerifier } from './middleware/auth.js';
+import { SSE_HEADERS, sseStream } from './sse.js';
+import { chatRequestSchema, moderationRequestSchema, responsesRequestSchema, validate } from './v1/schemas.js';
+
+export interface ServerDeps {
+  config: Config;
+  proxy: ProxyService;
+  moderation: ModerationService;
+  keys: KeyVerifier;
+  router: UpstreamRouter;
+  metrics: Metrics;
+  logger: Logger;
+  sink: AuditSink;
+  version: string;
+  /** readiness details for /healthz (storage reachable, models loaded, ...) */
+  health?: () => Promise<Record<string, unknown>>;
+}
+
+type Env = { Variables: { requestId: string } };
+
+function clientAddr(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for');
+    if (forwarded) return forwarded.split(',')[0]!.trim();
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+function toResponse(reply: Reply): Response {
+  if (reply.type === 'json') {
+    return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...reply.headers, 'content-type': 'application/json' } });
+  }
+  return new Response(sseStream(reply.events), { status: 200, headers: { ...SSE_HEADERS, ...reply.headers } });
+}
+
+export function createServerApp(deps: ServerDeps): Hono<Env> {
+  const { config, logger } = deps;
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', `req_${randomUUID().replaceAll('-', '')}`);
+    await next();
+    c.header('x-request-id', c.get('requestId'));
+  });
+
+  app.onError((err, c) => {
+    const e = toGatewayError(err);
+    const requestId = c.get('requestId') ?? 'unknown';
+    if (e.code === 'INTERNAL') logger.error({ requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error');
+    return c.json(e.toBody(), e.status as 400, { ...e.responseHeaders(), 'x-request-id': requestId });
+  });
+
+  app.notFound((c) => {
+    const e = new GatewayError('NOT_FOUND', { message: `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.` });
+    return c.json(e.toBody(), 404, { 'x-request-id': c.get('requestId') });
+  });
+
+  /** Audit record for requests refused before the proxy service took them (auth, body, validation). */
+  const recordRefusal = (c: Context<Env>, endpoint: string, err: unknown, keyId: string | null, started: number) => {
+    const e = toGatewayError(err);
+    deps.metrics.requests.inc({ endpoint, status: `${Math.floor(e.status / 100)}xx`, outcome: 'error' });
+    deps.sink.write({
+      requestId: c.get('requestId'), time: started, keyId, safetyId: null, endpoint, model: null, policy: null,
+      status: e.status, outcome: 'error', blockedBy: null, checks: [], promptTokens: null, completionTokens: null,
+      latencyMs: Date.now() - started, upstreamLatencyMs: null, stream: false, errorCode: e.toBody().error.code, content: null, contentExpiresAt: null,
+    });
+  };
+
+  const generation = (endpoint: GenerationEndpoint) => async (c: Context<Env>) => {
+    const started = Date.now();
+    const addr = clientAddr(c, config.server.trustProxy);
+    let keyId: string | null = null;
+    let body: Record<string, unknown>;
+    let caller;
+    try {
+      const auth = await authenticate(c, deps.keys, config.auth.required, addr);
+      keyId = auth.key?.id ?? null;
+      body = await readJsonBody(c.req.raw, config.server.bodyLimit);
+      validate(endpoint === 'chat.completions' ? chatRequestSchema : responsesRequestSchema, body);
+      caller = {
+        keyId,
+        policy: auth.key?.policy ?? null,
+        addr,
+        authenticated: auth.key !== null,
+        headerUser: c.req.header('x-safegate-user'),
+        sessionHeader: c.req.header('x-safegate-session'),
+      };
+    } catch (err) {
+      recordRefusal(c, endpoint, err, keyId, started);
+      throw err;
+    }
+    return toResponse(await deps.proxy.handle(endpoint, body, caller, c.get('requestId'), c.req.raw.signal));
+  };
+
+  app.post('/v1/chat/completions', generation('chat.completions'));
+  app.post('/v1/responses', generation('responses'));
+
+  app.post('/v1/moderations', async (c) => {
+    const started = Date.now();
+    const addr = clientAddr(c, config.server.trustProxy);
+    let keyId: string | null = null;
+    let body: Record<string, unknown>;
+    try {
+      const auth = await authenticate(c, deps.keys, config.auth.required, addr);
+      keyId = auth.key?.id ?? null;
+      body = await readJsonBody(c.req.raw, config.server.bodyLimit);
+      validate(moderationRequestSchema, body);
+    } catch (err) {
+      recordRefusal(c, 'moderations', err, keyId, started);
+      throw err;
+    }
+    const reply = await deps.moderation.handle(body, { requestId: c.get('requestId'), keyId, signal: c.req.raw.signal });
+    return toResponse(reply);
+  });
+
+  app.get('/v1/models', async (c) => {
+    await authenticate(c, deps.keys, config.auth.required, clientAddr(c, config.server.trustProxy));
+    const ids = await deps.router.listModels();
+    return c.json({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'safegate' })) });
+  });
+
+  app.get('/healthz', async (c) => {
+    const details = deps.health ? await deps.health().catch((err: Error) => ({ error: err.name })) : {};
+    const ok = !('error' in details);
+    return c.json({ status: ok ? 'ok' : 'degraded', version: deps.version, ...details }, ok ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+
+  for (const path of ['/v1/chat/completions', '/v1/responses', '/v1/moderations']) {
+    app.all(path, (c) => {
+      const e = new GatewayError('METHOD_NOT_ALLOWED', { message: `Use POST for ${path}.` });
+      return c.json(e.toBody(), 405, { allow: 'POST', 'x-request-id': c.get('requestId') });
+    });
+  }
+  return app;
+}

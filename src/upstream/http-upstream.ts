@@ -1,0 +1,197 @@
+/**
+ * Client for any OpenAI-compatible provider (OpenAI, vLLM, Ollama, ...).
+ *
+ * Contract:
+ * - Sends Safegate's own provider key; nothing from the caller's credentials or
+ *   SDK telemetry headers is forwarded.
+ * - Retries 429 and 5xx answers (and connection failures) up to `maxRetries`
+ *   times, before any body is read, honouring `retry-after-ms` / `retry-after`
+ *   up to `maxRetryDelay`; otherwise exponential backoff with jitter.
+ * - A client abort (the request's signal) aborts the upstream request at once.
+ */
+import { createParser } from 'eventsource-parser';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { UpstreamConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { SseEvent, Upstream, UpstreamRequest, UpstreamResponse } from './types.js';
+
+const PATHS = { 'chat.completions': '/chat/completions', responses: '/responses', moderations: '/moderations' } as const;
+const RETRY_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
+
+export interface HttpUpstreamOptions {
+  name: string;
+  config: UpstreamConfig;
+  /** injected for tests; defaults to a keep-alive agent per upstream */
+  dispatcher?: Dispatcher;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Delay asked for by the provider, in ms, or undefined. */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>, nowMs = Date.now()): number | undefined {
+  const ms = Number(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function* sseEvents(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseEvent> {
+  const queue: SseEvent[] = [];
+  const parser = createParser({
+    onEvent(e) {
+      queue.push(e.event ? { event: e.event, data: e.data } : { data: e.data });
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    while (queue.length) yield queue.shift()!;
+  }
+  parser.feed(decoder.decode());
+  while (queue.length) yield queue.shift()!;
+}
+
+export class HttpUpstream implements Upstream {
+  readonly name: string;
+  readonly anyModel = true;
+  private readonly config: UpstreamConfig;
+  private readonly base: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(options: HttpUpstreamOptions) {
+    this.name = options.name;
+    this.config = options.config;
+    this.base = options.config.baseUrl.replace(/\/+$/, '');
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: options.config.headersTimeout, bodyTimeout: options.config.timeout });
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  private headers(requestId: string, stream: boolean): Record<string, string> {
+    const h: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'safegate',
+      'x-client-request-id': requestId,
+    };
+    if (this.config.apiKey) h.authorization = `Bearer ${this.config.apiKey}`;
+    return h;
+  }
+
+  async call(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const stream = req.body.stream === true;
+    const payload = JSON.stringify(req.body);
+    const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.config.timeout)]);
+    const url = this.base + PATHS[req.endpoint];
+    for (let attempt = 0; ; attempt++) {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: 'POST', headers: this.headers(req.requestId, stream), body: payload, signal, dispatcher: this.dispatcher });
+      } catch (err) {
+        if (req.signal.aborted) throw err;
+        const mapped = this.transportError(err, signal);
+        if (attempt < this.config.maxRetries && mapped.code === 'UPSTREAM_UNAVAILABLE') {
+          await this.sleep(this.backoff(attempt), signal);
+          continue;
+        }
+        throw mapped;
+      }
+      const headers = flatHeaders(res.headers);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
+          return { kind: 'stream', status: res.statusCode, events: sseEvents(res.body), headers };
+        }
+        return { kind: 'json', status: res.statusCode, body: await this.readJson(res), headers };
+      }
+      if (attempt < this.config.maxRetries && RETRY_STATUSES.has(res.statusCode) && headers['x-should-retry'] !== 'false') {
+        const asked = retryAfterMs(res.headers);
+        if (asked === undefined || asked <= this.config.maxRetryDelay) {
+          await res.body.dump().catch(() => undefined);
+          await this.sleep(asked ?? this.backoff(attempt), signal);
+          continue;
+        }
+      }
+      return { kind: 'json', status: res.statusCode, body: await this.readJson(res, true), headers };
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(500 * 2 ** attempt, 8000);
+    return base * (1 - Math.random() * 0.25);
+  }
+
+  private async readJson(res: Dispatcher.ResponseData, isError = false): Promise<unknown> {
+    const text = await res.body.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      if (isError) return { error: { message: 'The upstream returned a non-JSON error.', type: 'api_error', param: null, code: null } };
+      throw new GatewayError('UPSTREAM_ERROR', { message: 'The upstream model provider returned a body that is not JSON.' });
+    }
+  }
+
+  private transportError(err: unknown, signal: AbortSignal): GatewayError {
+    if (signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+      return new GatewayError('UPSTREAM_TIMEOUT', { cause: err });
+    }
+    return new GatewayError('UPSTREAM_UNAVAILABLE', { cause: err });
+  }
+
+  async listModels(signal?: AbortSignal): Promise<string[]> {
+    try {
+      const res = await request(this.base + '/models', {
+        method: 'GET',
+        headers: this.headers('models', false),
+        signal: signal ?? AbortSignal.timeout(10_000),
+        dispatcher: this.dispatcher,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return this.config.models;
+      }
+      const body = (await res.body.json()) as { data?: Array<{ id?: unknown }> };
+      const ids = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      return this.config.models.length ? ids.filter((id) => this.config.models.some((p) => matchModel(p, id))) : ids;
+    } catch {
+      return this.config.models;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** Exact name or a glob with `*` (e.g. `gpt-4o*`). */
+export function matchModel(pattern: string, model: string): boolean {
+  if (!pattern.includes('*')) return pattern === model;
+  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(model);
+}
