@@ -19,6 +19,7 @@ import type { CheckServices, ModerationResultLike } from './pipeline/types.js';
 import { compilePolicies, type PolicySet } from './policy/compile.js';
 import { createServerApp } from './server/app.js';
 import type { KeyVerifier } from './server/middleware/auth.js';
+import { allowAll, type AccessControl } from './services/access.js';
 import { ModerationService, type LocalModerator } from './services/moderation.js';
 import { ProxyService } from './services/proxy.js';
 import { packageRoot, packageVersion } from './shared/package-root.js';
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   services?: CheckServices;
   /** collect Node's default process metrics (off in tests that build many gateways) */
   defaultMetrics?: boolean;
+  /** per-user and per-key access control (rate limits, quotas, suspensions); default admits everything */
+  access?: AccessControl;
 }
 
 export interface Gateway {
@@ -89,8 +92,14 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
     ...options.services,
   };
 
-  const sink = { write: (record: Parameters<AuditWriter['write']>[0]) => audit.write(record) };
-  const proxy = new ProxyService({ policies, router, safetyIds, services, sink, metrics, logger });
+  const access = options.access ?? allowAll;
+  const sink = {
+    write: (record: Parameters<AuditWriter['write']>[0]) => {
+      audit.write(record);
+      access.settle(record);
+    },
+  };
+  const proxy = new ProxyService({ policies, router, safetyIds, services, sink, metrics, logger, access });
   const moderation = new ModerationService({ router, local: options.localModerator ?? null, sink, metrics });
   const verifier: KeyVerifier = {
     verify: (key) => keys.verify(key),
@@ -142,7 +151,7 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
         });
       }
       await router.close();
-      await audit.close();
+      await audit.close({ timeoutMs: 10_000 });
       await store.close();
     },
   };

@@ -64,7 +64,9 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
     const e = toGatewayError(err);
     const requestId = c.get('requestId') ?? 'unknown';
     if (e.code === 'INTERNAL') logger.error({ requestId, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error');
-    return c.json(e.toBody(), e.status as 400, { ...e.responseHeaders(), 'x-request-id': requestId });
+    // A refused upload may still be arriving; closing the connection keeps the next request on it from being misread.
+    const close: Record<string, string> = e.code === 'BODY_TOO_LARGE' ? { connection: 'close' } : {};
+    return c.json(e.toBody(), e.status as 400, { ...e.responseHeaders(), ...close, 'x-request-id': requestId });
   });
 
   app.notFound((c) => {
@@ -101,6 +103,8 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
         authenticated: auth.key !== null,
         headerUser: c.req.header('x-safegate-user'),
         sessionHeader: c.req.header('x-safegate-session'),
+        headerLevel: c.req.header('x-safegate-user-level'),
+        key: auth.key,
       };
     } catch (err) {
       recordRefusal(c, endpoint, err, keyId, started);

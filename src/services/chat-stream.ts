@@ -147,6 +147,6 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
   if (step.blocked) return yield* blocked(step.outcome);
   yield* emit(step);
   for (const index of seen) yield* toolChunks(index);
-  if (usageChunk) yield { data: JSON.stringify(usageChunk) };
+  if (usageChunk && opts.includeUsage) yield { data: JSON.stringify(usageChunk) };
   yield { data: '[DONE]' };
 }

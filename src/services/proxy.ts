@@ -14,7 +14,9 @@ import type { CheckContext, CheckServices } from '../pipeline/types.js';
 import type { SafetyIds } from '../identity/safety-id.js';
 import type { UpstreamRouter } from '../upstream/router.js';
 import type { SseEvent } from '../upstream/types.js';
+import type { ApiKeyRecord } from '../storage/types.js';
 import { guardChatStream } from './chat-stream.js';
+import type { AccessControl } from './access.js';
 import { Exchange, type AuditSink } from './exchange.js';
 import { chatRefusal, chatRefusalStream, responsesRefusal, responsesRefusalStream } from './refusals.js';
 import { guardResponsesStream } from './responses-stream.js';
@@ -32,6 +34,10 @@ export interface Caller {
   authenticated: boolean;
   headerUser?: string | undefined;
   sessionHeader?: string | undefined;
+  /** X-Safegate-User-Level: a verification level asserted by the app */
+  headerLevel?: string | undefined;
+  /** the authenticated key's record */
+  key?: ApiKeyRecord | null;
 }
 
 export type Reply =
@@ -46,6 +52,7 @@ export interface ProxyDeps {
   sink: AuditSink;
   metrics: Metrics;
   logger: Logger;
+  access: AccessControl;
 }
 
 function checksHeader(policy: CompiledPolicy): string {
@@ -83,12 +90,8 @@ export class ProxyService {
     const exchange = new Exchange(requestId, endpoint, caller.keyId, stream, deps.sink, deps.metrics);
     let streaming = false;
     try {
-      const policy = deps.policies.get(caller.policy);
       const model = String(body.model);
-      exchange.policy = policy.name;
       exchange.model = model;
-      const baseHeaders = { 'x-request-id': requestId, 'x-safegate-checks': checksHeader(policy), 'x-safegate-policy': policy.name };
-
       const user = deps.safetyIds.resolve({
         headerUser: caller.headerUser,
         trustedHeader: caller.authenticated,
@@ -96,6 +99,14 @@ export class ProxyService {
         session: caller.sessionHeader ?? `${caller.keyId ?? 'anonymous'}:${caller.addr ?? ''}`,
       });
       exchange.safetyId = user.safetyId;
+      const admission = await deps.access.admit({
+        endpoint, model, key: caller.key ?? null, safetyId: user.safetyId, rawUserId: user.rawUserId, userSource: user.source,
+        claimedLevel: caller.headerLevel ?? null, addr: caller.addr, body,
+      });
+      const policy = deps.policies.get(admission.policy ?? caller.policy);
+      exchange.policy = policy.name;
+      const baseHeaders = { ...admission.headers, 'x-request-id': requestId, 'x-safegate-checks': checksHeader(policy), 'x-safegate-policy': policy.name };
+
       // Raw identifiers never leave: `user` is dropped and `safety_identifier` replaced by the HMAC.
       delete body.user;
       body.safety_identifier = user.safetyId;
@@ -129,7 +140,7 @@ export class ProxyService {
 
       if (res.kind === 'json' && res.status >= 400) {
         signal.removeEventListener('abort', onAbort);
-        return this.upstreamError(res.status, res.body, exchange, baseHeaders);
+        return this.upstreamError(res.status, res.body, exchange, baseHeaders, res.headers);
       }
       const outCtx: CheckContext = { ...ctx, stage: 'output' };
       if (res.kind === 'json') {
@@ -210,7 +221,7 @@ export class ProxyService {
     return { type: 'json', status: 200, headers, body: endpoint === 'chat.completions' ? chatRefusal(model, message, n) : responsesRefusal(body, model, message) };
   }
 
-  private upstreamError(status: number, body: unknown, exchange: Exchange, headers: Record<string, string>): Reply {
+  private upstreamError(status: number, body: unknown, exchange: Exchange, headers: Record<string, string>, upstreamHeaders: Record<string, string>): Reply {
     if (status === 401 || status === 403) {
       // The provider refused Safegate's own key: not the caller's fault, and not a reason to show them an auth error.
       this.deps.logger.error({ requestId: exchange.requestId, status }, 'the upstream refused the gateway provider key');
@@ -226,7 +237,10 @@ export class ProxyService {
       },
     };
     exchange.fail(clean.error.code ?? `upstream_${status}`, status);
-    return { type: 'json', status, body: clean, headers };
+    // Safegate already retried 5xx answers; an SDK retry on top would multiply the load on a failing provider.
+    const extra: Record<string, string> = status >= 500 ? { 'x-should-retry': 'false' } : {};
+    if (upstreamHeaders['retry-after']) extra['retry-after'] = upstreamHeaders['retry-after'];
+    return { type: 'json', status, body: clean, headers: { ...headers, ...extra } };
   }
 
   private async checkJsonOutput(endpoint: GenerationEndpoint, body: Json, answer: Json, policy: CompiledPolicy, ctx: CheckContext, exchange: Exchange, headers: Record<string, string>): Promise<Reply> {

@@ -45,11 +45,14 @@ export async function* guardResponsesStream(events: AsyncIterable<SseEvent>, opt
         const t = templates.get(r.key)!;
         return send({ type: t.type, ...t.base, delta: r.text, ...(t.type === 'response.output_text.delta' ? { logprobs: [] } : {}) });
       });
+  /** text appended after a block (the refusal message), by key */
+  const appended = new Map<string, string>();
+  const textOf = (key: string) => guard.releasedText(key) + (appended.get(key) ?? '');
   const releasedFor = (item: Json, outputIndex: number): Json => {
     const copy: Json = { ...item };
     if (Array.isArray(item.content)) {
       copy.content = (item.content as Json[]).map((part, ci) => {
-        if (part.type === 'output_text' && templates.has(`o${outputIndex}.${ci}`)) return { ...part, text: guard.releasedText(`o${outputIndex}.${ci}`) };
+        if (part.type === 'output_text' && templates.has(`o${outputIndex}.${ci}`)) return { ...part, text: textOf(`o${outputIndex}.${ci}`) };
         if (part.type === 'refusal' && templates.has(`r${outputIndex}.${ci}`)) return { ...part, refusal: guard.releasedText(`r${outputIndex}.${ci}`) };
         return part;
       });
@@ -59,10 +62,23 @@ export async function* guardResponsesStream(events: AsyncIterable<SseEvent>, opt
   };
   function* blocked(outcome: StageOutcome): Generator<SseEvent> {
     opts.onBlock(outcome);
-    const output: Json[] = [...items.entries()].sort(([a], [b]) => a - b).map(([i, item]) => ({ ...releasedFor(item, i), status: 'incomplete' }));
     if (opts.refusalMessage) {
-      output.push({ type: 'message', id: 'msg_sg_refusal', status: 'incomplete', role: 'assistant', content: [{ type: 'output_text', text: opts.refusalMessage, annotations: [] }] });
+      // The refusal continues the last text part, or opens a message of its own when no text was sent yet.
+      let key = [...templates.keys()].filter((k) => k.startsWith('o')).at(-1);
+      if (!key) {
+        const index = items.size ? Math.max(...items.keys()) + 1 : 0;
+        const item = { type: 'message', id: 'msg_sg_refusal', status: 'in_progress', role: 'assistant', content: [] };
+        yield send({ type: 'response.output_item.added', output_index: index, item });
+        yield send({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+        items.set(index, { ...item, content: [{ type: 'output_text', text: '', annotations: [] }] });
+        key = `o${index}.0`;
+        templates.set(key, { type: 'response.output_text.delta', base: { item_id: item.id, output_index: index, content_index: 0 } });
+      }
+      appended.set(key, opts.refusalMessage);
+      const t = templates.get(key)!;
+      yield send({ type: t.type, ...t.base, delta: opts.refusalMessage, logprobs: [] });
     }
+    const output: Json[] = [...items.entries()].sort(([a], [b]) => a - b).map(([i, item]) => ({ ...releasedFor(item, i), status: 'incomplete' }));
     const response = { ...(lastResponse ?? { object: 'response' }), status: 'incomplete', incomplete_details: { reason: 'content_filter' }, output };
     yield send({ type: 'response.incomplete', response });
   }

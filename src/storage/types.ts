@@ -27,14 +27,16 @@ export interface ApiKeyRecord {
 }
 
 export interface ApiKeyRepo {
+  /** Rejects when the id or the hash is already stored. */
   create(record: ApiKeyRecord): Promise<void>;
   /** Exact lookup by hash (an index seek; the caller compares in constant time too). */
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   get(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, revoked and expired ones included, oldest first. */
   list(): Promise<ApiKeyRecord[]>;
   /** Sets revokedAt if not already set; returns false when the id is unknown. Idempotent. */
   revoke(id: string, at: number): Promise<boolean>;
-  /** Updates lastUsedAt/lastUsedAddr; best effort, may be batched. */
+  /** Updates lastUsedAt/lastUsedAddr; best effort, may be batched; never moves lastUsedAt backwards. */
   touch(id: string, at: number, addr: string | null): Promise<void>;
   /** Sets expiresAt (used by rotation grace periods). */
   setExpiry(id: string, expiresAt: number | null): Promise<void>;
@@ -70,26 +72,39 @@ export interface AuditRecord {
   contentExpiresAt: number | null;
 }
 
+/** Filters combine with AND. Results are newest first (time, then requestId, descending). */
 export interface AuditQuery {
+  /** epoch ms, inclusive */
   since?: number;
+  /** epoch ms, exclusive */
   until?: number;
   keyId?: string;
   safetyId?: string;
   outcome?: string;
+  /** default 100, at most 1000 */
   limit?: number;
 }
 
 export interface AuditRepo {
+  /**
+   * Inserts all records in one transaction: all or none. A record whose
+   * requestId is already stored is skipped, so a batch retried after an
+   * ambiguous failure does not fail on its own earlier success.
+   */
   insertMany(records: AuditRecord[]): Promise<void>;
   get(requestId: string): Promise<AuditRecord | undefined>;
   query(q: AuditQuery): Promise<AuditRecord[]>;
-  /** Removes stored content whose contentExpiresAt has passed; returns how many records were purged. */
+  /**
+   * Removes stored content whose contentExpiresAt is at or before `now` (both
+   * fields become null; the rest of the record stays); returns how many records were purged.
+   */
   purgeExpiredContent(now: number): Promise<number>;
 }
 
 /** Small key-value settings table (e.g. generated secrets' fingerprints, schema facts). */
 export interface SettingsRepo {
   get(key: string): Promise<string | undefined>;
+  /** Inserts or overwrites. */
   set(key: string, value: string): Promise<void>;
 }
 

@@ -123,6 +123,7 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
           for (let index = 0; index < n; index++) send({ ...base, choices: [{ index, delta: { content: piece }, logprobs: null, finish_reason: null }], ...u, obfuscation: 'xyz' });
           sent++;
           if (s.breakAfter !== undefined && sent >= s.breakAfter) {
+            await sleep(50);
             res.socket?.destroy();
             return;
           }
@@ -163,6 +164,7 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
         ev('response.output_text.delta', { item_id: 'msg_mock', output_index: 0, content_index: 0, delta: piece, logprobs: [] });
         sent++;
         if (s.breakAfter !== undefined && sent >= s.breakAfter) {
+          await sleep(50);
           res.socket?.destroy();
           return;
         }

@@ -7,6 +7,7 @@ import { openStore } from '../../storage/open.js';
 import { main } from '../main.js';
 import { resolveStoreOptions } from '../store-options.js';
 
+
 let root: string;
 let tmp: string;
 let n = 0;

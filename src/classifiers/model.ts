@@ -1,0 +1,231 @@
+/**
+ * Hashed-feature linear classifiers: file format, loading, saving and scoring.
+ *
+ * A model is one file, `model.bin`:
+ *
+ * | bytes | content |
+ * |---|---|
+ * | 0..3 | magic `SGLM` |
+ * | 4..7 | header length H (uint32, little-endian) |
+ * | 8..8+H | header, UTF-8 JSON (`ModelHeader`) |
+ * | 8+H.. | weights, int8, `2^bits × labels.length`, bucket-major |
+ *
+ * Scoring (per label k): z_k = bias_k + scale_k · Σ_i q[idx_i·K + k] / √n, where
+ * idx_i are the n hashed features of the text (with repetition); the score is
+ * the calibrated probability σ(a_k·z_k + b_k). Texts longer than
+ * `longText.window` characters are also scored in overlapping windows and each
+ * label takes its largest logit, so a short injected passage inside a long
+ * document is not diluted away.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FeatureExtractor, type FeatureSpec } from './features.js';
+
+const MAGIC = 'SGLM';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Platt scaling parameters: p = σ(a·z + b). */
+export interface Calibration {
+  a: number;
+  b: number;
+}
+
+/** Everything about a model except its weights. Stored as JSON inside the file. */
+export interface ModelHeader {
+  formatVersion: number;
+  /** Model name, e.g. `injection`. */
+  name: string;
+  /** Output labels, in weight order. Names follow the data's label keys. */
+  labels: string[];
+  features: FeatureSpec;
+  /** Per-label bias in logit space. */
+  bias: number[];
+  /** Per-label dequantisation scale: weight = int8 · scale. */
+  scale: number[];
+  calibration: Calibration[];
+  /** Recommended per-label decision thresholds on the calibrated score. */
+  thresholds: Record<string, number>;
+  /** Window scoring for long texts (characters); absent means whole-text only. */
+  longText?: { window: number; stride: number };
+  /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
+  info?: Record<string, unknown>;
+}
+
+/** Raw parameters of a model, before or after quantisation. */
+export interface ModelParams {
+  header: ModelHeader;
+  /** int8 weights, `2^bits × labels.length`, bucket-major. */
+  weights: Int8Array;
+}
+
+/** Scores in 0..1 keyed by label name. */
+export type Scores = Record<string, number>;
+
+/**
+ * A loaded classifier. `score` is synchronous and allocation-light; a model
+ * instance is not re-entrant across worker threads but is safe to share on
+ * one event loop.
+ */
+export interface Classifier {
+  readonly name: string;
+  readonly labels: readonly string[];
+  /** Recommended per-label thresholds: a label is flagged when score ≥ threshold. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly header: Readonly<ModelHeader>;
+  /** Calibrated 0..1 score per label. */
+  score(text: string): Scores;
+  scoreBatch(texts: readonly string[]): Scores[];
+  /** Uncalibrated logits per label, in `labels` order. */
+  logits(text: string): Float64Array;
+  /** Labels whose score reaches their threshold. */
+  flagged(scores: Scores): string[];
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+export class HashedLinearModel implements Classifier {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly header: Readonly<ModelHeader>;
+  private readonly weights: Int8Array;
+  private readonly k: number;
+  private readonly extractor: FeatureExtractor;
+  private readonly acc: Float64Array;
+
+  constructor(params: ModelParams) {
+    const { header, weights } = params;
+    const k = header.labels.length;
+    const expected = (1 << header.features.bits) * k;
+    if (weights.length !== expected) throw new Error(`model ${header.name}: expected ${expected} weights, got ${weights.length}`);
+    if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k) {
+      throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
+    }
+    this.name = header.name;
+    this.labels = header.labels;
+    this.thresholds = header.thresholds;
+    this.header = header;
+    this.weights = weights;
+    this.k = k;
+    this.extractor = new FeatureExtractor(header.features);
+    this.acc = new Float64Array(k);
+  }
+
+  /** Logits of one span of text into `out` (max-combined when `combine`). */
+  private logitsInto(text: string, out: Float64Array, combine: boolean): void {
+    const idx = this.extractor.extract(text);
+    const n = idx.length;
+    const k = this.k;
+    const w = this.weights;
+    const acc = this.acc;
+    const { bias, scale } = this.header;
+    if (k === 1) {
+      let a = 0;
+      for (let i = 0; i < n; i++) a += w[idx[i]!]!;
+      acc[0] = a;
+    } else {
+      acc.fill(0);
+      for (let i = 0; i < n; i++) {
+        const base = idx[i]! * k;
+        for (let j = 0; j < k; j++) acc[j]! += w[base + j]!;
+      }
+    }
+    const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+    for (let j = 0; j < k; j++) {
+      const z = bias[j]! + scale[j]! * acc[j]! * inv;
+      out[j] = combine ? Math.max(out[j]!, z) : z;
+    }
+  }
+
+  logits(text: string): Float64Array {
+    const out = new Float64Array(this.k);
+    this.logitsInto(text, out, false);
+    const lt = this.header.longText;
+    if (lt !== undefined && text.length > lt.window) {
+      for (let start = 0; start < text.length; start += lt.stride) {
+        this.logitsInto(text.slice(start, start + lt.window), out, true);
+        if (start + lt.window >= text.length) break;
+      }
+    }
+    return out;
+  }
+
+  score(text: string): Scores {
+    const z = this.logits(text);
+    const out: Scores = {};
+    const cal = this.header.calibration;
+    for (let j = 0; j < this.k; j++) out[this.labels[j]!] = sigmoid(cal[j]!.a * z[j]! + cal[j]!.b);
+    return out;
+  }
+
+  scoreBatch(texts: readonly string[]): Scores[] {
+    return texts.map((t) => this.score(t));
+  }
+
+  flagged(scores: Scores): string[] {
+    return this.labels.filter((l) => (scores[l] ?? 0) >= (this.thresholds[l] ?? 1));
+  }
+}
+
+/** Serialises a model to the binary format described at the top of this file. */
+export function encodeModel(params: ModelParams): Buffer {
+  const header = Buffer.from(JSON.stringify(params.header), 'utf8');
+  const out = Buffer.alloc(8 + header.length + params.weights.length);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(header.length, 4);
+  header.copy(out, 8);
+  Buffer.from(params.weights.buffer, params.weights.byteOffset, params.weights.byteLength).copy(out, 8 + header.length);
+  return out;
+}
+
+/** Parses the binary format. Throws on a bad magic, version or size. */
+export function decodeModel(bytes: Uint8Array): ModelParams {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) throw new Error('not a Safegate model file');
+  const len = buf.readUInt32LE(4);
+  const header = JSON.parse(buf.toString('utf8', 8, 8 + len)) as ModelHeader;
+  if (header.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`unsupported model format ${header.formatVersion}`);
+  const body = buf.subarray(8 + len);
+  const weights = new Int8Array(body.length);
+  weights.set(new Int8Array(body.buffer, body.byteOffset, body.length));
+  return { header, weights };
+}
+
+/** Loads a model file. Synchronous: models are small and loaded once. */
+export function loadModel(path: string): HashedLinearModel {
+  return new HashedLinearModel(decodeModel(readFileSync(path)));
+}
+
+/** Writes a model file, creating its directory. */
+export function saveModel(path: string, params: ModelParams): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, encodeModel(params));
+}
+
+/**
+ * Quantises float weights to int8 with one scale per label. The scale maps the
+ * `clip` quantile of |w| (over non-zero weights) to 127 and clips the few
+ * weights above it, which keeps resolution for the bulk of small weights.
+ * `weights` is bucket-major like the file format.
+ */
+export function quantize(weights: Float32Array, k: number, clip = 0.9999): { q: Int8Array; scale: number[] } {
+  const scale: number[] = [];
+  for (let j = 0; j < k; j++) {
+    const mags: number[] = [];
+    for (let i = j; i < weights.length; i += k) {
+      const a = Math.abs(weights[i]!);
+      if (a > 0) mags.push(a);
+    }
+    mags.sort((x, y) => x - y);
+    const m = mags.length > 0 ? mags[Math.min(mags.length - 1, Math.floor(clip * mags.length))]! : 0;
+    scale.push(m > 0 ? m / 127 : 1);
+  }
+  const q = new Int8Array(weights.length);
+  for (let i = 0; i < weights.length; i++) {
+    const v = Math.round(weights[i]! / scale[i % k]!);
+    q[i] = v > 127 ? 127 : v < -127 ? -127 : v;
+  }
+  return { q, scale };
+}

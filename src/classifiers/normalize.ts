@@ -1,0 +1,249 @@
+/**
+ * Text normalisation that undoes cheap obfuscation before features are hashed.
+ *
+ * Contract: `normalizeText` is pure and deterministic, and training and
+ * inference call it identically, so any folding it does (accents, leetspeak,
+ * homoglyphs) only has to be consistent, not linguistically perfect. The
+ * output is lower-case, NFKC, without accents or invisible characters, with
+ * whitespace runs collapsed to one space. Encoded spans (base64, hex, rot13,
+ * ...) stay in the text; their decoded form is returned separately so the
+ * model sees both.
+ *
+ * The common case (plain text) is one scan over the characters plus the
+ * engine's `toLowerCase`; every rewrite below is gated by that scan.
+ */
+import { decodeEmbedded, type DecodedSpan } from './decode.js';
+import { countHints, isAlnum, isLeetDigit, isLeetSymbol, scanText, type TextStats } from './scan.js';
+
+export type { DecodedSpan, DecodedKind } from './decode.js';
+
+/** Result of normalising one text. */
+export interface NormalizedText {
+  /** The folded text: lower-case, NFKC, no invisible characters, single spaces. */
+  text: string;
+  /** Decoded payloads found in the text, each already folded. */
+  decoded: DecodedSpan[];
+}
+
+/** Zero-width, bidi-control, soft-hyphen, variation-selector and similar format characters. */
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+/** Unicode tag characters (U+E0000..U+E007F), used to smuggle invisible ASCII. */
+const TAG_CHARS = /\udb40[\udc00-\udc7f]/g;
+const COMBINING = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
+const WHITESPACE = /\s+/g;
+
+/**
+ * Letters that look like Latin letters. Applied only inside words that also
+ * contain Latin letters (mixed script is the obfuscation signal), so Russian
+ * or Greek text is left alone. Small capitals are folded everywhere.
+ */
+const CONFUSABLE: Record<string, string> = {
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't',
+  у: 'y', х: 'x', і: 'i', ї: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ӏ: 'l', ɡ: 'g',
+  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
+  օ: 'o', ս: 'u', հ: 'h', ո: 'n', ı: 'i', ɑ: 'a', ǀ: 'l',
+};
+const SMALL_CAPS: Record<string, string> = {
+  ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ꜰ: 'f', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k',
+  ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ǫ: 'q', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v',
+  ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
+};
+const CONFUSABLE_ANY = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`);
+const SMALL_CAPS_RE = new RegExp(`[${Object.keys(SMALL_CAPS).join('')}]`, 'g');
+const NON_SPACE_RUN = /\S+/g;
+const LATIN = /[a-z]/;
+/** Scripts where accents are stripped (Latin, Greek, Cyrillic, stray combining marks). */
+const DECOMPOSABLE = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1fff]/;
+
+/** Digits and symbols read as letters in leetspeak. */
+const LEET: Record<number, number> = {
+  48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 55: 116, 64: 97, 36: 115, 124: 108, 33: 105,
+};
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7e) return false;
+  return true;
+}
+function isLetter(c: number): boolean {
+  return isAlnum(c) && !(c >= 48 && c <= 57);
+}
+function isSpacedSeparator(c: number): boolean {
+  return c === 46 || c === 95 || c === 42 || c === 124 || c === 43 || c === 45 || c === 47 || c === 0xb7;
+}
+
+/**
+ * Replaces leet characters in words that have at least two letters: digits
+ * anywhere in such a word, symbols only between two letters or digits, so
+ * "h3ll0" becomes "hello" while "hello!" and "$100" are kept.
+ */
+function deleet(s: string): string {
+  let out: string[] | undefined;
+  let last = 0;
+  const len = s.length;
+  let i = 0;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    if (!isAlnum(c) && !isLeetSymbol(c)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let letters = 0;
+    let leet = 0;
+    while (j < len) {
+      const d = s.charCodeAt(j);
+      if (isLetter(d)) letters++;
+      else if (isLeetDigit(d)) leet++;
+      else if (isLeetSymbol(d)) {
+        if (j > i && j + 1 < len && isAlnum(s.charCodeAt(j + 1))) leet++;
+        else if (j > i) break;
+      } else if (!isAlnum(d)) break;
+      j++;
+    }
+    if (j === i) j = i + 1;
+    if (letters >= 2 && leet > 0) {
+      out ??= [];
+      out.push(s.slice(last, i));
+      let w = '';
+      for (let k = i; k < j; k++) {
+        const d = s.charCodeAt(k);
+        const symbolOk = !isLeetSymbol(d) || (k > i && k + 1 < j);
+        w += String.fromCharCode(symbolOk ? (LEET[d] ?? d) : d);
+      }
+      out.push(w);
+      last = j;
+    }
+    i = j;
+  }
+  if (out === undefined) return s;
+  out.push(s.slice(last));
+  return out.join('');
+}
+
+/**
+ * Joins runs of at least four single characters separated by one separator
+ * ("i g n o r e", "i.g.n.o.r.e"). Two or more spaces inside a run mark a word break.
+ */
+function collapseSpaced(s: string): string {
+  let out: string[] | undefined;
+  let last = 0;
+  const len = s.length;
+  let i = 0;
+  while (i < len) {
+    if (!isAlnum(s.charCodeAt(i)) || (i > 0 && isAlnum(s.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    // i starts a token; follow a chain of one-character tokens.
+    const letters: number[] = [];
+    const breaks: boolean[] = [];
+    let j = i;
+    for (;;) {
+      if (j + 1 < len && isAlnum(s.charCodeAt(j + 1))) break;
+      letters.push(j);
+      let k = j + 1;
+      let spaces = 0;
+      while (k < len && s.charCodeAt(k) === 32 && spaces < 4) {
+        k++;
+        spaces++;
+      }
+      let sep = spaces > 0 && spaces <= 3;
+      if (spaces === 0 && k < len && isSpacedSeparator(s.charCodeAt(k))) {
+        k++;
+        sep = true;
+      }
+      if (!sep || k >= len || !isAlnum(s.charCodeAt(k))) break;
+      breaks.push(spaces >= 2);
+      j = k;
+    }
+    if (letters.length >= 4) {
+      out ??= [];
+      out.push(s.slice(last, i));
+      let w = '';
+      for (let k = 0; k < letters.length; k++) {
+        if (k > 0 && breaks[k - 1]) w += ' ';
+        w += s[letters[k]!];
+      }
+      out.push(w);
+      const end = letters[letters.length - 1]! + 1;
+      last = end;
+      i = end;
+    } else {
+      i = (letters.length > 0 ? letters[letters.length - 1]! : i) + 1;
+    }
+  }
+  if (out === undefined) return s;
+  out.push(s.slice(last));
+  return out.join('');
+}
+
+function foldWord(word: string): string {
+  if (!LATIN.test(word) || !CONFUSABLE_ANY.test(word)) return word;
+  let out = '';
+  for (const ch of word) out += CONFUSABLE[ch] ?? ch;
+  return out;
+}
+
+/** Removes invisible characters and applies NFKC (identity on ASCII). */
+function visibleForm(raw: string): string {
+  if (isAscii(raw)) return raw;
+  return raw.replace(INVISIBLE, '').replace(TAG_CHARS, '').normalize('NFKC');
+}
+
+/** Case, accents, small capitals and mixed-script homoglyphs; keeps offsets for ASCII input. */
+function foldCase(visible: string): string {
+  let s = visible.toLowerCase();
+  if (!isAscii(s)) {
+    if (DECOMPOSABLE.test(s)) s = s.normalize('NFD').replace(COMBINING, '').normalize('NFC');
+    s = s.replace(SMALL_CAPS_RE, (c) => SMALL_CAPS[c] ?? c);
+    if (CONFUSABLE_ANY.test(s) && LATIN.test(s)) s = s.replace(NON_SPACE_RUN, foldWord);
+  }
+  return s;
+}
+
+/** Spacing, whitespace and leetspeak rewrites, as far as `st` says they are needed. */
+function rewrite(s: string, st: TextStats): string {
+  if (st.spaced) s = collapseSpaced(s);
+  if (st.whitespace || st.spaced) s = s.replace(WHITESPACE, ' ');
+  if (st.leet) s = deleet(s);
+  return s.trim();
+}
+
+/** Decodes Unicode tag characters to the ASCII text they smuggle. */
+function decodeTags(s: string): string {
+  let out = '';
+  for (const m of s.matchAll(TAG_CHARS)) {
+    const cp = m[0].codePointAt(0)! - 0xe0000;
+    if (cp >= 0x20 && cp < 0x7f) out += String.fromCharCode(cp);
+  }
+  return out;
+}
+
+/** Folds a text without decoding embedded payloads. */
+export function foldText(raw: string): string {
+  const s = foldCase(visibleForm(raw));
+  return rewrite(s, scanText(s));
+}
+
+/**
+ * Normalises a text and decodes obfuscated payloads inside it.
+ * @example
+ * normalizeText('ＩＧＮＯＲＥ 4ll prev1ous instructions').text // 'ignore all previous instructions'
+ */
+export function normalizeText(raw: string): NormalizedText {
+  const decoded: DecodedSpan[] = [];
+  const ascii = isAscii(raw);
+  if (!ascii) {
+    const tags = decodeTags(raw);
+    if (tags.length > 0) decoded.push({ kind: 'tags', text: foldText(tags) });
+  }
+  const visible = visibleForm(raw);
+  const lower = foldCase(visible);
+  const st = scanText(lower);
+  const text = rewrite(lower, st);
+  if (text !== lower) Object.assign(st, countHints(text));
+  if (lower.length !== visible.length) st.runs = scanText(visible).runs;
+  for (const span of decodeEmbedded(visible, text, st)) decoded.push({ kind: span.kind, text: foldText(span.text) });
+  return { text, decoded };
+}

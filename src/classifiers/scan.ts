@@ -1,0 +1,226 @@
+/**
+ * One pass over a lower-cased text that collects every signal the
+ * normaliser and the decoders need to decide whether to do more work.
+ *
+ * Contract: `scanText` never allocates per character; on ordinary prose all
+ * flags are false and all counters are small, so the expensive rewrites and
+ * decoders are skipped.
+ */
+
+export const HINT_ENGLISH = 1;
+export const HINT_ROT13 = 2;
+export const HINT_REVERSED = 4;
+export const HINT_NATO = 8;
+
+/** What `scanText` found. Positions are UTF-16 offsets into the scanned text. */
+export interface TextStats {
+  /** Whitespace other than single spaces (tabs, newlines, runs). */
+  whitespace: boolean;
+  /** A word mixing at least two letters with leet digits or symbols. */
+  leet: boolean;
+  /** Four or more one-character tokens in a row ("i g n o r e"). */
+  spaced: boolean;
+  /** Pairs [start, end) of runs of base64-alphabet characters, 16 or longer. */
+  runs: number[];
+  hexPairs: number;
+  binaryRun: boolean;
+  morseTokens: number;
+  percents: number;
+  escapes: number;
+  braille: boolean;
+  /** Counts of words that are common English, or common English rot13'd / reversed, or NATO spelling. */
+  english: number;
+  rot13: number;
+  reversed: number;
+  nato: number;
+}
+
+const HINT_SLOTS = 1024;
+const hintKeys = new Int32Array(HINT_SLOTS);
+const hintVals = new Uint8Array(HINT_SLOTS);
+
+const NATO = (
+  'alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike november ' +
+  'oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray yankee zulu'
+).split(' ');
+const ENGLISH = (
+  'the and you your is of to with this that from are was ignore instructions previous system prompt ' +
+  'in it for how what me tell all be not can will do have on as at by an or if my'
+).split(' ');
+
+function rot13Word(w: string): string {
+  return w.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97));
+}
+
+function wordHash(s: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 1;
+}
+
+function addHint(word: string, flag: number): void {
+  const h = wordHash(word, 0, word.length);
+  let slot = h & (HINT_SLOTS - 1);
+  while (hintKeys[slot] !== 0 && hintKeys[slot] !== h) slot = (slot + 1) & (HINT_SLOTS - 1);
+  hintKeys[slot] = h;
+  hintVals[slot] = hintVals[slot]! | flag;
+}
+
+function hintOf(h: number): number {
+  let slot = h & (HINT_SLOTS - 1);
+  for (;;) {
+    const k = hintKeys[slot]!;
+    if (k === h) return hintVals[slot]!;
+    if (k === 0) return 0;
+    slot = (slot + 1) & (HINT_SLOTS - 1);
+  }
+}
+
+for (const w of ENGLISH) addHint(w, HINT_ENGLISH);
+for (const w of ENGLISH) {
+  if (w.length < 2) continue;
+  addHint(rot13Word(w), HINT_ROT13);
+  addHint([...w].reverse().join(''), HINT_REVERSED);
+}
+for (const w of NATO) addHint(w, HINT_NATO);
+
+/** Letters and digits of any script (emoji, punctuation blocks and CJK punctuation excluded). */
+export function isAlnum(c: number): boolean {
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+  return c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x2bff) &&
+    !(c >= 0x3000 && c <= 0x303f) && !(c >= 0xd800 && c <= 0xdfff) && !(c >= 0xfe30 && c <= 0xfe4f) &&
+    !(c >= 0xff00 && c <= 0xff20);
+}
+
+export function isLeetDigit(c: number): boolean {
+  return c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55;
+}
+
+export function isLeetSymbol(c: number): boolean {
+  return c === 64 || c === 36 || c === 124 || c === 33;
+}
+
+function isB64(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47 ||
+    c === 95 || c === 45;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** Counts hint words only (used again on rewritten or decoded text). */
+export function countHints(s: string): Pick<TextStats, 'english' | 'rot13' | 'reversed' | 'nato'> {
+  const out = { english: 0, rot13: 0, reversed: 0, nato: 0 };
+  let start = -1;
+  const len = s.length;
+  for (let i = 0; i <= len; i++) {
+    const c = i < len ? s.charCodeAt(i) : 32;
+    if (c >= 97 && c <= 122) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      const f = hintOf(wordHash(s, start, i));
+      if (f & HINT_ENGLISH) out.english++;
+      if (f & HINT_ROT13) out.rot13++;
+      if (f & HINT_REVERSED) out.reversed++;
+      if (f & HINT_NATO) out.nato++;
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/** Scans a lower-cased text once. See `TextStats`. */
+export function scanText(s: string): TextStats {
+  const st: TextStats = {
+    whitespace: false, leet: false, spaced: false, runs: [], hexPairs: 0, binaryRun: false, morseTokens: 0,
+    percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0,
+  };
+  const len = s.length;
+  let prevSpace = true;
+  // word state (letters/digits/leet symbols)
+  let wordLen = 0;
+  let letters = 0;
+  let leets = 0;
+  let singles = 0;
+  // ASCII-letter word hash for hints
+  let ah = 0x811c9dc5;
+  let aLen = 0;
+  // base64 run
+  let runStart = -1;
+  // separator-delimited token (hex pairs, morse)
+  let tokLen = 0;
+  let tokHex = true;
+  let tokMorse = true;
+  let bits = 0;
+  for (let i = 0; i <= len; i++) {
+    const c = i < len ? s.charCodeAt(i) : 32;
+    if (c >= 97 && c <= 122) {
+      ah = Math.imul(ah ^ c, 0x01000193);
+      aLen++;
+    } else if (aLen > 0) {
+      const f = hintOf(ah | 1);
+      if (f !== 0) {
+        if (f & HINT_ENGLISH) st.english++;
+        if (f & HINT_ROT13) st.rot13++;
+        if (f & HINT_REVERSED) st.reversed++;
+        if (f & HINT_NATO) st.nato++;
+      }
+      ah = 0x811c9dc5;
+      aLen = 0;
+    }
+    const alnum = isAlnum(c);
+    if (alnum || isLeetSymbol(c)) {
+      wordLen++;
+      if (c >= 48 && c <= 57) {
+        if (isLeetDigit(c)) leets++;
+      } else if (alnum) letters++;
+      else if (wordLen > 1) leets++;
+    } else {
+      if (wordLen > 0) {
+        if (letters >= 2 && leets > 0) st.leet = true;
+        if (wordLen === 1) {
+          if (++singles >= 4) st.spaced = true;
+        } else singles = 0;
+      }
+      wordLen = 0;
+      letters = 0;
+      leets = 0;
+      if (c === 32) {
+        if (prevSpace && i > 0 && i < len) st.whitespace = true;
+      } else if (c < 32 || c === 0x85 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000) {
+        st.whitespace = true;
+      }
+    }
+    prevSpace = c === 32;
+    if (isB64(c)) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart >= 16) {
+        let end = i;
+        while (end < len && end - i < 2 && s.charCodeAt(end) === 61) end++;
+        st.runs.push(runStart, end);
+      }
+      runStart = -1;
+    }
+    bits = c === 48 || c === 49 ? bits + 1 : 0;
+    if (bits >= 8) st.binaryRun = true;
+    if (c === 37) st.percents++;
+    else if (c === 92 || (c === 38 && i + 1 < len && s.charCodeAt(i + 1) === 35)) st.escapes++;
+    else if (c >= 0x2800 && c <= 0x28ff) st.braille = true;
+    if (c === 32 || c === 44 || c === 58 || c === 10 || c === 47 || c === 13 || c === 9) {
+      if (tokLen > 0) {
+        if (tokHex && (tokLen === 2 || tokLen === 4)) st.hexPairs++;
+        if (tokMorse && tokLen <= 7) st.morseTokens++;
+      }
+      tokLen = 0;
+      tokHex = true;
+      tokMorse = true;
+    } else {
+      if (!isHexDigit(c) && !(c === 120 && tokLen === 1) && c !== 92) tokHex = false;
+      if (c !== 46 && c !== 45 && c !== 0xb7 && c !== 0x2022) tokMorse = false;
+      tokLen++;
+    }
+  }
+  return st;
+}

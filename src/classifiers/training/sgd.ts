@@ -1,0 +1,134 @@
+/**
+ * Multi-label logistic regression over hashed features, trained with AdaGrad.
+ *
+ * Each example is a bag of bucket indices (with repetition) scaled by 1/√n,
+ * exactly as `HashedLinearModel` scores it. Labels are 1, 0 or -1 (unknown);
+ * unknown labels contribute no loss, so one model can learn from datasets that
+ * label different subsets of its outputs.
+ */
+import { Rng } from './augment.js';
+
+export interface Example {
+  idx: Int32Array;
+  /** Per label: 1, 0, or -1 for unknown (masked out of the loss). */
+  y: Int8Array;
+  /** Sample weight (e.g. to down-weight augmented copies). */
+  w: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  /** AdaGrad base learning rate. */
+  lr: number;
+  /** L2 penalty applied to touched weights at each update. */
+  l2: number;
+  seed: number;
+  /**
+   * Per-label weight of positives relative to negatives is (nNeg/nPos)^balance:
+   * 0 leaves the classes as they are, 1 fully balances them.
+   */
+  balance: number;
+  log?: (msg: string) => void;
+}
+
+export interface LinearWeights {
+  bits: number;
+  k: number;
+  /** Float weights, `2^bits × k`, bucket-major. */
+  weights: Float32Array;
+  bias: Float64Array;
+}
+
+/** Per-label positive and negative example weights from the label counts. */
+function classWeights(examples: readonly Example[], k: number, balance: number): { pos: number[]; neg: number[] } {
+  const npos = new Array<number>(k).fill(0);
+  const nneg = new Array<number>(k).fill(0);
+  for (const ex of examples) {
+    for (let j = 0; j < k; j++) {
+      if (ex.y[j] === 1) npos[j]! += ex.w;
+      else if (ex.y[j] === 0) nneg[j]! += ex.w;
+    }
+  }
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let j = 0; j < k; j++) {
+    const p = Math.max(npos[j]!, 1);
+    const n = Math.max(nneg[j]!, 1);
+    const ratio = Math.pow(n / p, balance);
+    // Normalise so the average example weight stays about 1.
+    const norm = (p + n) / (p * ratio + n);
+    pos.push(ratio * norm);
+    neg.push(norm);
+  }
+  return { pos, neg };
+}
+
+export function logitOf(model: LinearWeights, idx: Int32Array, j: number): number {
+  const { weights, k } = model;
+  let a = 0;
+  for (let i = 0; i < idx.length; i++) a += weights[idx[i]! * k + j]!;
+  return model.bias[j]! + (idx.length > 0 ? a / Math.sqrt(idx.length) : 0);
+}
+
+export function trainLinear(examples: readonly Example[], k: number, bits: number, opts: TrainOptions): LinearWeights {
+  const size = (1 << bits) * k;
+  const weights = new Float32Array(size);
+  const g2 = new Float32Array(size);
+  const bias = new Float64Array(k);
+  const bg2 = new Float64Array(k);
+  const cw = classWeights(examples, k, opts.balance);
+  const order = examples.map((_, i) => i);
+  const rng = new Rng(opts.seed);
+  const z = new Float64Array(k);
+  const err = new Float64Array(k);
+  const eps = 1e-6;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    rng.shuffle(order);
+    let loss = 0;
+    let seen = 0;
+    for (const oi of order) {
+      const ex = examples[oi]!;
+      const { idx, y } = ex;
+      const n = idx.length;
+      const v = n > 0 ? 1 / Math.sqrt(n) : 0;
+      z.fill(0);
+      for (let i = 0; i < n; i++) {
+        const base = idx[i]! * k;
+        for (let j = 0; j < k; j++) z[j]! += weights[base + j]!;
+      }
+      let any = false;
+      for (let j = 0; j < k; j++) {
+        const t = y[j]!;
+        if (t < 0) {
+          err[j] = 0;
+          continue;
+        }
+        const zz = bias[j]! + z[j]! * v;
+        const p = 1 / (1 + Math.exp(-zz));
+        const sw = ex.w * (t === 1 ? cw.pos[j]! : cw.neg[j]!);
+        err[j] = (p - t) * sw;
+        loss += -sw * (t === 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
+        seen += sw;
+        any = true;
+        const gb = err[j]!;
+        bg2[j]! += gb * gb;
+        bias[j]! -= (opts.lr * gb) / (Math.sqrt(bg2[j]!) + eps);
+      }
+      if (!any) continue;
+      for (let i = 0; i < n; i++) {
+        const base = idx[i]! * k;
+        for (let j = 0; j < k; j++) {
+          const e = err[j]!;
+          if (e === 0) continue;
+          const pi = base + j;
+          const g = e * v + opts.l2 * weights[pi]!;
+          const acc = g2[pi]! + g * g;
+          g2[pi] = acc;
+          weights[pi]! -= (opts.lr * g) / (Math.sqrt(acc) + eps);
+        }
+      }
+    }
+    opts.log?.(`epoch ${epoch + 1}/${opts.epochs} loss ${(loss / Math.max(seen, 1)).toFixed(4)}`);
+  }
+  return { bits, k, weights, bias };
+}

@@ -1,0 +1,228 @@
+/**
+ * The one `Store` implementation, written once against Kysely and run on
+ * SQLite or PostgreSQL through a `StoreDialect` (see `dialects/`).
+ */
+import { Migrator, type Kysely, type Selectable } from 'kysely';
+import type { CheckResult } from '../pipeline/types.js';
+import { migrationProvider } from './migrations/index.js';
+import type { ApiKeysTable, AuditLogTable, Database, StoreDialect } from './tables.js';
+import type {
+  ApiKeyRecord,
+  ApiKeyRepo,
+  AuditQuery,
+  AuditRecord,
+  AuditRepo,
+  SettingsRepo,
+  Store,
+} from './types.js';
+
+/** Default and maximum number of records one `AuditRepo.query` returns. */
+export const AUDIT_QUERY_DEFAULT_LIMIT = 100;
+export const AUDIT_QUERY_MAX_LIMIT = 1000;
+/**
+ * Rows per INSERT statement in `insertMany`: 19 columns × 200 rows stays far
+ * below SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits.
+ */
+const INSERT_CHUNK = 200;
+
+export function createKyselyStore(dialect: StoreDialect): Store {
+  const { db } = dialect;
+  return {
+    dialect: dialect.name,
+    keys: apiKeyRepo(db, dialect),
+    audit: auditRepo(db, dialect),
+    settings: settingsRepo(db),
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(dialect.columnTypes),
+        ...(dialect.migrationSchema ? { migrationTableSchema: dialect.migrationSchema } : {}),
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        throw new Error(`database migration ${failed ?? '(setup)'} failed: ${describe(error)}`, { cause: error });
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function apiKeyRepo(db: Kysely<Database>, dialect: StoreDialect): ApiKeyRepo {
+  const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    prefix: row.prefix,
+    policy: row.policy,
+    scopes: dialect.decodeJson(row.scopes) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    expiresAt: nullableNumber(row.expires_at),
+    revokedAt: nullableNumber(row.revoked_at),
+    lastUsedAt: nullableNumber(row.last_used_at),
+    lastUsedAddr: row.last_used_addr,
+  });
+  return {
+    async create(r) {
+      await db
+        .insertInto('api_keys')
+        .values({
+          id: r.id,
+          name: r.name,
+          hash: r.hash,
+          prefix: r.prefix,
+          policy: r.policy,
+          scopes: JSON.stringify(r.scopes),
+          created_at: r.createdAt,
+          expires_at: r.expiresAt,
+          revoked_at: r.revokedAt,
+          last_used_at: r.lastUsedAt,
+          last_used_addr: r.lastUsedAddr,
+        })
+        .execute();
+    },
+    async findByHash(hash) {
+      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async get(id) {
+      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list() {
+      const rows = await db.selectFrom('api_keys').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+      return rows.map(toRecord);
+    },
+    async revoke(id, at) {
+      // One statement: the first revocation time wins and a repeat is a no-op.
+      const result = await db
+        .updateTable('api_keys')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(at)) }))
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async touch(id, at, addr) {
+      // Never moves lastUsedAt backwards when touches arrive out of order.
+      await db
+        .updateTable('api_keys')
+        .set({ last_used_at: at, last_used_addr: addr })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
+    },
+    async setExpiry(id, expiresAt) {
+      await db.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', '=', id).execute();
+    },
+  };
+}
+
+function auditRepo(db: Kysely<Database>, dialect: StoreDialect): AuditRepo {
+  const toRecord = (row: Selectable<AuditLogTable>): AuditRecord => ({
+    requestId: row.request_id,
+    time: Number(row.time),
+    keyId: row.key_id,
+    safetyId: row.safety_id,
+    endpoint: row.endpoint,
+    model: row.model,
+    policy: row.policy,
+    status: Number(row.status),
+    outcome: row.outcome,
+    blockedBy: row.blocked_by,
+    checks: dialect.decodeJson(row.checks) as CheckResult[],
+    promptTokens: nullableNumber(row.prompt_tokens),
+    completionTokens: nullableNumber(row.completion_tokens),
+    latencyMs: Number(row.latency_ms),
+    upstreamLatencyMs: nullableNumber(row.upstream_latency_ms),
+    stream: dialect.decodeBool(row.stream),
+    errorCode: row.error_code,
+    content: row.content === null ? null : (dialect.decodeJson(row.content) as AuditRecord['content']),
+    contentExpiresAt: nullableNumber(row.content_expires_at),
+  });
+  const toRow = (r: AuditRecord) => ({
+    request_id: r.requestId,
+    time: r.time,
+    key_id: r.keyId,
+    safety_id: r.safetyId,
+    endpoint: r.endpoint,
+    model: r.model,
+    policy: r.policy,
+    status: r.status,
+    outcome: r.outcome,
+    blocked_by: r.blockedBy,
+    checks: JSON.stringify(r.checks),
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    latency_ms: r.latencyMs,
+    upstream_latency_ms: r.upstreamLatencyMs,
+    stream: dialect.encodeBool(r.stream),
+    error_code: r.errorCode,
+    content: r.content === null ? null : JSON.stringify(r.content),
+    content_expires_at: r.content === null ? null : r.contentExpiresAt,
+  });
+  return {
+    async insertMany(records) {
+      if (records.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('audit_log')
+            .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
+            .onConflict((oc) => oc.column('request_id').doNothing())
+            .execute();
+        }
+      });
+    },
+    async get(requestId) {
+      const row = await db.selectFrom('audit_log').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async query(q: AuditQuery) {
+      let query = db.selectFrom('audit_log').selectAll();
+      if (q.since !== undefined) query = query.where('time', '>=', q.since);
+      if (q.until !== undefined) query = query.where('time', '<', q.until);
+      if (q.keyId !== undefined) query = query.where('key_id', '=', q.keyId);
+      if (q.safetyId !== undefined) query = query.where('safety_id', '=', q.safetyId);
+      if (q.outcome !== undefined) query = query.where('outcome', '=', q.outcome);
+      const limit = Math.min(Math.max(Math.trunc(q.limit ?? AUDIT_QUERY_DEFAULT_LIMIT), 0), AUDIT_QUERY_MAX_LIMIT);
+      if (limit === 0) return [];
+      const rows = await query.orderBy('time', 'desc').orderBy('request_id', 'desc').limit(limit).execute();
+      return rows.map(toRecord);
+    },
+    async purgeExpiredContent(now) {
+      const result = await db
+        .updateTable('audit_log')
+        .set({ content: null, content_expires_at: null })
+        .where('content_expires_at', '<=', now)
+        .where('content', 'is not', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}
+
+function settingsRepo(db: Kysely<Database>): SettingsRepo {
+  return {
+    async get(key) {
+      const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+      return row?.value;
+    },
+    async set(key, value) {
+      await db
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+        .execute();
+    },
+  };
+}
+
+function nullableNumber(value: number | null): number | null {
+  return value === null ? null : Number(value);
+}
