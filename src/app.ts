@@ -75,7 +75,14 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   const keys = new GatewayKeys({ repo: store.keys });
 
   const entries = Object.entries(config.upstreams).map(([name, u]) => ({ upstream: new HttpUpstream({ name, config: u }), models: u.models }));
-  const articles = await createArticlesUpstream({ dir: options.kbDir ?? join(packageRoot(), 'kb'), anyModel: entries.length === 0 });
+  const a = config.articles;
+  const articles = createArticlesUpstream({
+    dir: options.kbDir ?? a.dir ?? join(packageRoot(), 'kb'),
+    anyModel: entries.length === 0,
+    ...(a.threshold !== undefined ? { threshold: a.threshold } : {}),
+    ...(a.contact ? { contact: a.contact } : {}),
+    ...(a.fallbackMessage ? { fallbackMessage: a.fallbackMessage } : {}),
+  });
   const router = new UpstreamRouter(entries, articles);
 
   const moderationUpstream = router.moderation();

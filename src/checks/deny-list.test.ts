@@ -44,7 +44,7 @@ describe('deny-list', () => {
   });
 
   it.each([
-    ['a word inside a longer word', 'this class is for assistants to pass'],
+    ['a word inside a longer word', 'this class is for passengers to pass'],
     ['a word glued to letters', 'assert(x); Asses? no: massive'],
     ['a non-ASCII word inside a longer one', 'das Königreich'],
     ['a partial phrase', 'project falconry club'],

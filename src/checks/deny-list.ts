@@ -3,7 +3,7 @@
  * optionally English profanity from obscenity's maintained dataset.
  *
  * Words match whole words only, with Unicode-aware boundaries, so listing
- * "ass" does not hit "class" or "assistant"; a phrase's spaces match any run
+ * "ass" does not hit "class" or "passage"; a phrase's spaces match any run
  * of white space. Patterns are matched as written (flags `u`, plus `i` unless
  * `caseSensitive`), so they may match inside words. Obscenity handles
  * look-alike spellings ("sh1t", "fück") and whitelists innocent words
@@ -29,15 +29,11 @@ const regexSource = z.string().min(1).superRefine((source, ctx) => {
 });
 
 const config = z.object({
-  /** Words or phrases, matched as whole words. */
-  words: z.array(z.string().trim().min(1)).default([]),
-  /** Regular-expression sources (JavaScript syntax, compiled with the `u` flag). */
-  patterns: z.array(regexSource).default([]),
-  /** Also match English profanity (obscenity's English dataset and recommended transformers). */
-  profanity: z.boolean().default(false),
-  action: z.enum(['block', 'redact', 'flag']).default('block'),
-  /** Applies to words and patterns; profanity matching is always case-insensitive. */
-  caseSensitive: z.boolean().default(false),
+  words: z.array(z.string().trim().min(1)).default([]).describe('Words or phrases, matched as whole words.'),
+  patterns: z.array(regexSource).default([]).describe('Regular expressions (JavaScript syntax, compiled with the `u` flag).'),
+  profanity: z.boolean().default(false).describe('Also match English profanity (obscenity dataset; about 150 µs per KB).'),
+  action: z.enum(['block', 'redact', 'flag']).default('block').describe('Decision when anything matches; `redact` replaces the match.'),
+  caseSensitive: z.boolean().default(false).describe('Case-sensitive words and patterns; profanity always ignores case.'),
 });
 
 type Config = z.output<typeof config>;

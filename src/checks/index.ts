@@ -5,8 +5,20 @@
  * id is not kebab-case.
  */
 import type { CheckDefinition } from '../pipeline/types.js';
+import denyList from './deny-list.js';
+import inputLimits from './input-limits.js';
+import invisibleChars from './invisible-chars.js';
+import outputCeiling from './output-ceiling.js';
+import pii from './pii.js';
+import secrets from './secrets.js';
 
 export const checks: readonly CheckDefinition[] = [
+  invisibleChars,
+  inputLimits,
+  outputCeiling,
+  denyList,
+  secrets,
+  pii,
 ];
 
 export function checkById(id: string): CheckDefinition | undefined {

@@ -13,16 +13,16 @@ import { globToRegExp, matchesAnyGlob } from '../shared/glob.js';
 import { defineCheck, type Verdict } from '../pipeline/types.js';
 
 const config = z.object({
-  /** Characters (UTF-16 code units) across all text segments. */
-  maxChars: z.number().int().positive().default(100_000),
-  /** o200k tokens across all text segments (message framing not included). */
-  maxTokens: z.number().int().positive().default(32_000),
-  /** Entries of `messages` (Chat Completions) or of `input` when it is a list (Responses). */
-  maxMessages: z.number().int().positive().default(200),
-  /** Exact model names or globs (`gpt-4o*`); empty allows any model. */
-  allowedModels: z.array(z.string().min(1)).default([]),
-  /** Largest `n` (choices) a client may request. */
-  maxN: z.number().int().positive().default(4),
+  maxChars: z.number().int().positive().default(100_000).describe('Characters (UTF-16 code units) across all texts of the request.'),
+  maxTokens: z.number().int().positive().default(32_000).describe('o200k tokens across all texts of the request, message framing not included.'),
+  maxMessages: z
+    .number()
+    .int()
+    .positive()
+    .default(200)
+    .describe('Entries of `messages` (Chat Completions) or of `input` when it is a list (Responses).'),
+  allowedModels: z.array(z.string().min(1)).default([]).describe('Exact model names or globs such as `gpt-4o*`; empty allows any model.'),
+  maxN: z.number().int().positive().default(4).describe('Largest `n` (choices per request) a client may ask for.'),
 });
 
 type Config = z.output<typeof config>;

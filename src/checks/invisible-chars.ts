@@ -18,12 +18,9 @@ import { LATIN_LOOKALIKE_PATTERN, latinLookalike } from '../shared/confusables.j
 import { defineCheck, type Redaction, type Verdict } from '../pipeline/types.js';
 
 const config = z.object({
-  /** Delete hidden characters (as redactions the runner applies). */
-  stripInvisible: z.boolean().default(true),
-  /** Replace look-alike letters in mixed-script words by their Latin twin. */
-  foldHomoglyphs: z.boolean().default(true),
-  /** Decision when anything is found. */
-  action: z.enum(['flag', 'block']).default('flag'),
+  stripInvisible: z.boolean().default(true).describe('Delete hidden characters before the other checks read the text.'),
+  foldHomoglyphs: z.boolean().default(true).describe('Replace look-alike letters in mixed-script words by the Latin letters they imitate.'),
+  action: z.enum(['flag', 'block']).default('flag').describe('Decision when anything is found.'),
 });
 
 type Kind = 'zero_width' | 'bidi_control' | 'tag_character' | 'variation_selector' | 'homoglyph';
@@ -38,9 +35,16 @@ const REASONS: Record<Kind, string> = {
 
 const NON_ASCII = /[^\x00-\x7F]/;
 
-/** Every candidate; each match is then judged in context. Tag and selector runs match whole. */
-const CANDIDATES =
-  /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0]|[\u{E0000}-\u{E007F}]+|[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+/gu;
+/**
+ * Every candidate; each match is then judged in context. Tag and selector runs match whole.
+ * Besides zero-width and bidi characters: soft hyphen, combining grapheme joiner, Hangul and
+ * Khmer fillers, deprecated format controls, interlinear annotation marks and invisible musical
+ * and shorthand format controls, all of which render as nothing.
+ */
+const HIDDEN = String.raw`\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}`;
+const TAGS = String.raw`\u{E0000}-\u{E007F}`;
+const SELECTORS = String.raw`\uFE00-\uFE0F\u{E0100}-\u{E01EF}`;
+const CANDIDATES = new RegExp(`[${HIDDEN}]|[${TAGS}]+|[${SELECTORS}]+`, 'gu');
 
 /** Scripts whose spelling uses ZWJ/ZWNJ (Persian, Urdu, Hindi, Malayalam, ...) or U+180E. */
 const JOINING_SCRIPT =
@@ -51,11 +55,14 @@ const EMOJI = /\p{Emoji}/u;
 const LETTER = /\p{L}/u;
 const LATIN = /\p{Script=Latin}/u;
 const WHITESPACE = /\s/u;
-const FLAG_TAGS = /^[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,12}\u{E007F}$/u;
+/** A subdivision flag's tags: ISO 3166-2 code in tag letters (`gbeng`), then CANCEL TAG. */
+const FLAG_TAGS = /^[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}$/u;
+/** Bases with standardised or ideographic variation sequences (FE00–FE0D, E0100–E01EF). */
+const VARIANT_BASE = /[\p{Script=Han}\p{S}\p{Script=Myanmar}\p{Script=Phags_Pa}\p{Script=Manichaean}]/u;
 const WAVING_BLACK_FLAG = 0x1f3f4;
 
-/** Word runs for the homoglyph pass; invisible joiners count as part of a word so they cannot split one. */
-const WORD = /(?:[\p{L}\p{M}\p{Nd}]|[\u00AD\u200B-\u200D\u2060\uFEFF])+/gu;
+/** Word runs for the homoglyph pass; hidden characters count as part of a word so they cannot split one. */
+const WORD = new RegExp(String.raw`[\p{L}\p{M}\p{Nd}${HIDDEN}${TAGS}]+`, 'gu');
 
 function codePointBefore(text: string, index: number): number | undefined {
   if (index <= 0) return undefined;
@@ -89,7 +96,8 @@ function judge(text: string, start: number, match: string, hasRtl: () => boolean
     if (match.length > (cp > 0xffff ? 2 : 1)) return 'variation_selector';
     if (prev === undefined || isSelector(prev) || test(WHITESPACE, prev)) return 'variation_selector';
     if (cp === 0xfe0e || cp === 0xfe0f) return test(EMOJI, prev) ? undefined : 'variation_selector';
-    return prev > 0x7f ? undefined : 'variation_selector';
+    // After a letter of an alphabet a selector renders as nothing and would only split the word.
+    return test(VARIANT_BASE, prev) ? undefined : 'variation_selector';
   }
   switch (cp) {
     case 0x200d: // ZWJ: emoji sequences and joining scripts

@@ -18,8 +18,12 @@ import { z } from 'zod';
 import { defineCheck, type Verdict } from '../pipeline/types.js';
 
 const config = z.object({
-  /** Largest number of output tokens per request. The Responses API rejects values under 16. */
-  maxOutputTokens: z.number().int().min(16).default(4096),
+  maxOutputTokens: z
+    .number()
+    .int()
+    .min(16)
+    .default(4096)
+    .describe('Largest number of output tokens per request (at least 16, the Responses API minimum).'),
 });
 
 const FIELDS: Record<'chat.completions' | 'responses', readonly string[]> = {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { applyAccountsEnv } from './accounts-env.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A configuration problem that stops the start; `message` lists every issue with its path. */
@@ -95,7 +96,7 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * Applies environment variables on top of the file:
  * SAFEGATE_PORT, SAFEGATE_HOST, SAFEGATE_DATA_DIR, SAFEGATE_UPSTREAM_URL + SAFEGATE_UPSTREAM_API_KEY
  * (falling back to OPENAI_BASE_URL / OPENAI_API_KEY), SAFEGATE_IDENTITY_SECRET, SAFEGATE_LOG_LEVEL,
- * DATABASE_URL, REDIS_URL.
+ * DATABASE_URL, REDIS_URL, and the accounts variables listed in `accounts-env.ts`.
  */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   const port = envInt(env, 'SAFEGATE_PORT');
@@ -106,6 +107,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   if (env.SAFEGATE_IDENTITY_SECRET) setIn(raw, ['identity', 'secret'], env.SAFEGATE_IDENTITY_SECRET);
   if (env.DATABASE_URL) setIn(raw, ['database', 'url'], env.DATABASE_URL);
   if (env.REDIS_URL) setIn(raw, ['redis', 'url'], env.REDIS_URL);
+  applyAccountsEnv(raw, env);
 
   const baseUrl = env.SAFEGATE_UPSTREAM_URL || env.OPENAI_BASE_URL;
   const apiKey = env.SAFEGATE_UPSTREAM_API_KEY || env.OPENAI_API_KEY;

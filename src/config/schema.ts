@@ -3,6 +3,8 @@
  * Parsed once at start (see `load.ts`); everything else receives the typed `Config`.
  */
 import { z } from 'zod';
+import { accessSchema } from './access-schema.js';
+import { accountsSchema } from './accounts-schema.js';
 
 const duration = z
   .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 10m, 24h or 7d')])
@@ -109,6 +111,20 @@ export const configSchema = z
     /** where SQLite, the identity secret and other local state live */
     dataDir: z.string().default('.safegate'),
     upstreams: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a lower-case name'), upstreamSchema).default({}),
+    /** the embedded validated-answers responder (answers every model when no upstream is configured) */
+    articles: z
+      .object({
+        /** folder of Markdown support articles (default: the bundled sample knowledge base) */
+        dir: z.string().optional(),
+        /** minimum confidence 0..1 for answering with an article rather than the fallback */
+        threshold: z.number().min(0).max(1).optional(),
+        /** how to reach a person, completing "To reach a person, …" in the fallback message */
+        contact: z.string().min(1).max(500).optional(),
+        /** replaces the whole fallback message */
+        fallbackMessage: z.string().min(1).max(2000).optional(),
+      })
+      .strict()
+      .prefault({}),
     identity: z
       .object({
         /** HMAC secret for safety identifiers; generated into the data directory when absent */
@@ -136,6 +152,10 @@ export const configSchema = z
       .strict()
       .prefault({}),
     redis: z.object({ url: z.string().optional() }).strict().prefault({}),
+    /** verification levels and their limits, abuse strikes, suspensions, security notices (docs/access-control.md) */
+    access: accessSchema.prefault({}),
+    /** end-user and administrator accounts: sign-in, sessions, OAuth/OIDC, mail, verification webhook (docs/accounts.md) */
+    accounts: accountsSchema.prefault({}),
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

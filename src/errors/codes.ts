@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: 'Method not allowed on this route.' },
   RATE_LIMITED: { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Rate limit reached. Retry after the delay in the Retry-After header.', retry: true },
   QUOTA_EXCEEDED: { status: 429, type: 'rate_limit_error', code: 'quota_exceeded', message: 'The token quota for this period is used up.', retry: false },
+  ACCESS_UNAVAILABLE: { status: 503, type: 'server_error', code: 'access_control_unavailable', message: 'Rate limits and quotas could not be checked, and the gateway fails closed.', retry: true },
   CHECK_FAILED: { status: 503, type: 'server_error', code: 'safety_check_unavailable', message: 'A safety check could not run, and the policy fails closed.', retry: true },
   UPSTREAM_ERROR: { status: 502, type: 'server_error', code: 'upstream_error', message: 'The upstream model provider returned an invalid response.' },
   UPSTREAM_UNAVAILABLE: { status: 503, type: 'server_error', code: 'upstream_unavailable', message: 'The upstream model provider could not be reached.', retry: true },

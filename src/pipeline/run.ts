@@ -32,6 +32,12 @@ export interface StageOutcome {
   changed: boolean;
   /** merged request patches of enforced checks (input stage) */
   requestPatch: Record<string, unknown>;
+  /** segment texts after the normalisers, before redaction; null when no normaliser changed anything */
+  normalized: string[] | null;
+  /** redaction spans applied to `texts` (offsets into `normalized` or the input), for callers that map offsets */
+  redactions: Redaction[];
+  /** earliest hold position per segment requested by enforced checks (streaming windows) */
+  holdFrom: Map<number, number> | null;
 }
 
 class CheckTimeout extends Error {}
@@ -122,6 +128,7 @@ export async function runStage(checks: readonly ActiveCheck[], ctx: CheckContext
   let blockedBy: StageOutcome['blockedBy'] = null;
   const redactions: Redaction[] = [];
   const requestPatch: Record<string, unknown> = {};
+  let holdFrom: Map<number, number> | null = null;
   for (const r of ran) {
     results.push(r.result);
     if (r.check.mode === 'shadow') continue;
@@ -130,11 +137,16 @@ export async function runStage(checks: readonly ActiveCheck[], ctx: CheckContext
     if (d === 'block' && !blockedBy) blockedBy = { checkId: r.result.checkId, reasons: r.result.reasons, failed: r.result.status !== 'ok' };
     if (r.verdict && r.check.definition.phase !== 'normalize' && r.verdict.redactions?.length) redactions.push(...r.verdict.redactions);
     if (r.verdict?.requestPatch) Object.assign(requestPatch, r.verdict.requestPatch);
+    for (const h of r.verdict?.holdFrom ?? []) {
+      holdFrom ??= new Map();
+      holdFrom.set(h.segment, Math.min(h.index, holdFrom.get(h.segment) ?? Infinity));
+    }
   }
 
   if (decision !== 'block' && redactions.length > 0) {
     texts = redactSegments(current.segments, redactions);
     changed = true;
   }
-  return { decision, results, blockedBy, texts, changed, requestPatch };
+  const normalized = current === input ? null : current.segments.map((seg) => seg.text);
+  return { decision, results, blockedBy, texts, changed, requestPatch, normalized, redactions: decision === 'block' ? [] : redactions, holdFrom };
 }

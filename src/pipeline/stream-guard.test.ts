@@ -15,10 +15,10 @@ function guard(opts: { holdBack?: number; overlap?: number; holdAll?: boolean } 
     check: async (segments: TextSegment[]): Promise<StageOutcome> => {
       windows.push(...segments.map((s) => s.text));
       if (segments.some((s) => s.text.includes('BOOM'))) {
-        return { decision: 'block', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'block', shadow: false, reasons: ['boom'], latencyMs: 0 }], blockedBy: { checkId: 'fake', reasons: ['boom'], failed: false }, texts: segments.map((s) => s.text), changed: false, requestPatch: {} };
+        return { decision: 'block', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'block', shadow: false, reasons: ['boom'], latencyMs: 0 }], blockedBy: { checkId: 'fake', reasons: ['boom'], failed: false }, texts: segments.map((s) => s.text), changed: false, requestPatch: {}, normalized: null, redactions: [], holdFrom: null };
       }
       const texts = segments.map((s) => s.text.split(SECRET).join('[REDACTED]'));
-      return { decision: 'allow', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'allow', shadow: false, reasons: [], latencyMs: 0 }], blockedBy: null, texts, changed: texts.some((t, i) => t !== segments[i]!.text), requestPatch: {} };
+      return { decision: 'allow', results: [{ checkId: 'fake', stage: 'output', status: 'ok', decision: 'allow', shadow: false, reasons: [], latencyMs: 0 }], blockedBy: null, texts, changed: texts.some((t, i) => t !== segments[i]!.text), requestPatch: {}, normalized: null, redactions: [], holdFrom: null };
     },
   });
   return { g, windows };
@@ -36,7 +36,46 @@ async function feed(g: StreamGuard, text: string, size: number): Promise<{ out: 
   return { out: out + end.release.map((r) => r.text).join(''), blocked: false };
 }
 
+/** A fake secrets check: `KEY-` followed by any run of letters/digits, however long; asks to hold a match touching the window end. */
+function keyGuard(holdBack = 16) {
+  return new StreamGuard({
+    holdBack,
+    overlap: 8,
+    holdAll: false,
+    check: async (segments: TextSegment[], window): Promise<StageOutcome> => {
+      const redactions = [];
+      const holdFrom = [];
+      for (const [i, s] of segments.entries()) {
+        for (const m of s.text.matchAll(/KEY-[A-Za-z0-9]+/g)) {
+          redactions.push({ segment: i, start: m.index, end: m.index + m[0].length, replacement: '[K]', kind: 'key' });
+          if (!window.final && m.index + m[0].length === s.text.length) holdFrom.push({ segment: i, index: m.index });
+        }
+      }
+      const texts = segments.map((s) => s.text.replace(/KEY-[A-Za-z0-9]+/g, '[K]'));
+      return { decision: redactions.length ? 'redact' : 'allow', results: [], blockedBy: null, texts, changed: redactions.length > 0, requestPatch: {}, normalized: null, redactions, holdFrom: holdFrom.length ? new Map(holdFrom.map((h) => [h.segment, h.index])) : null };
+    },
+  });
+}
+
 describe('StreamGuard', () => {
+  it.each([1, 4, 13])('holds a match longer than the hold-back until it ends (chunk size %i)', async (size) => {
+    const g = keyGuard(16);
+    const key = 'KEY-' + 'abc123XYZ'.repeat(12);
+    const text = 'intro text that is long enough to be released early. ' + key + ' and the rest of the answer follows here.';
+    const { out } = await feed(g, text, size);
+    expect(out).toBe('intro text that is long enough to be released early. [K] and the rest of the answer follows here.');
+  });
+
+  it('bounds how much a check may hold back', async () => {
+    const g = new StreamGuard({ holdBack: 16, overlap: 8, holdAll: false, maxHold: 40, check: keyGuard(16)['options'].check });
+    let released = 0;
+    for (let i = 0; i < 50; i++) {
+      const step = await g.push('c0', i === 0 ? 'KEY-' : 'aaaaaaaaaa');
+      if (!step.blocked) released += step.release.reduce((n, r) => n + r.text.length, 0);
+    }
+    expect(released).toBeGreaterThan(0);
+  });
+
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
 
   it.each([1, 3, 7, 50, 1000])('releases all text unchanged (chunk size %i)', async (size) => {

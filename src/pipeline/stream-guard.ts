@@ -24,6 +24,8 @@ export interface StreamGuardOptions {
   overlap: number;
   /** hold every key back until it finishes (an output check needs the whole text) */
   holdAll: boolean;
+  /** most characters a check may keep unreleased with `holdFrom` (default 8 × holdBack) */
+  maxHold?: number;
   /** runs the output checks over one window per key */
   check: (segments: TextSegment[], window: { offset: number; final: boolean }) => Promise<StageOutcome>;
 }
@@ -140,16 +142,30 @@ export class StreamGuard {
     }
     const release: Array<{ key: string; text: string }> = [];
     // Redactions come back as new window texts; the released context cannot change, so only the unreleased part is taken.
+    const maxHold = this.options.maxHold ?? this.options.holdBack * 8;
     states.forEach((s, i) => {
-      const ctxLen = contexts[i]!.length;
-      let pending = s.pending;
-      if (outcome.changed) {
-        const newText = outcome.texts[i]!;
-        pending = newText.startsWith(contexts[i]!) ? newText.slice(ctxLen) : this.clipRedaction(segments[i]!.text, newText, ctxLen);
+      const ctx = contexts[i]!;
+      const ctxLen = ctx.length;
+      const done = final || s.finished;
+      let original = segments[i]!.text;
+      let text = outcome.changed ? outcome.texts[i]! : original;
+      let heldTail = '';
+      const hold = done ? undefined : outcome.holdFrom?.get(i);
+      if (hold !== undefined) {
+        // A check saw a possible match running into text not received yet: keep it back (bounded).
+        const base = outcome.normalized?.[i] ?? original;
+        const h = Math.max(hold, base.length - maxHold, Math.min(ctxLen, base.length));
+        if (h < base.length) {
+          original = base.slice(0, h);
+          text = applySpans(original, mergeRedactions(outcome.redactions.filter((r) => r.segment === i && r.end <= h)).get(i) ?? []);
+          heldTail = base.slice(h);
+        }
       }
-      const cut = final || s.finished ? pending.length : safeCut(pending, pending.length - this.options.holdBack);
+      const pending = text.startsWith(ctx) ? text.slice(ctxLen) : this.clipRedaction(original, text, ctxLen);
+      const keep = Math.max(0, this.options.holdBack - heldTail.length);
+      const cut = done ? pending.length : safeCut(pending, pending.length - keep);
       const out = pending.slice(0, cut);
-      s.pending = pending.slice(cut);
+      s.pending = pending.slice(cut) + heldTail;
       s.released += out;
       s.offset += out.length;
       if (out) release.push({ key: keys[i]!, text: out });

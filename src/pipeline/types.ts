@@ -4,6 +4,7 @@
  * through `CheckContext`.
  */
 import type { z } from 'zod';
+import type { BackendChoice, ClassifierKind } from '../shared/classifier-backend-config.js';
 
 /** Where a check runs. `both` means it is offered for input and output. */
 export type CheckStage = 'input' | 'output' | 'both';
@@ -59,6 +60,13 @@ export interface Verdict {
    * (e.g. `{max_completion_tokens: 4096}`). Input stage only.
    */
   requestPatch?: Record<string, unknown>;
+  /**
+   * Streaming windows only (`input.window.final === false`): the text of
+   * `segment` from `index` on may be the start of a match that continues in
+   * text not received yet (e.g. a key cut by the window edge). The stream
+   * guard keeps it unreleased until the next window, up to the policy's bound.
+   */
+  holdFrom?: Array<{ segment: number; index: number }>;
 }
 
 /** Where a piece of text sits in the conversation; checks weigh sources differently. */
@@ -107,8 +115,51 @@ export interface CheckServices {
   moderate?: (request: ModerationCall, signal: AbortSignal) => Promise<ModerationResultLike[]>;
   /** Scores texts with one of Safegate's own offline classifiers. */
   classify?: (model: string, texts: string[]) => Promise<Array<Record<string, number>>>;
+  /** Safegate's classifier back-ends (local models, provider moderation, LLM judges, ONNX models, cascades). */
+  classifiers?: ClassifierBackends;
   /** Generic services added by later capabilities (judge endpoints, key registries, ...). */
   [name: string]: unknown;
+}
+
+/**
+ * Scores texts for one classifier kind with the back-end a check's
+ * configuration names (see `src/classifiers/backends/`).
+ *
+ * Contract: one result item per input text, in order; a text longer than the
+ * choice's `chunkChars` is scored in overlapping chunks and each label keeps
+ * its largest score; identical texts are scored once. Rejects when the
+ * back-end cannot answer (unreachable, timed out, malformed answer): never a
+ * silent "nothing found".
+ */
+export interface ClassifierBackends {
+  classify(request: ClassifyRequest, ctx: CheckContext): Promise<ClassifyResult>;
+}
+
+export interface ClassifyRequest {
+  kind: ClassifierKind;
+  /** the back-end fields of the check's parsed configuration; the object is reused, so back-ends cache per choice */
+  choice: BackendChoice;
+  texts: readonly string[];
+  /** images of the request; only back-ends that read images (provider moderation) use them */
+  images?: readonly ImageRef[];
+}
+
+export interface ClassifiedItem {
+  /** 0..1 per label (classifier probability, or the judge's probability of a violation) */
+  scores: Record<string, number>;
+  /** labels the back-end flags by its own thresholds (for the provider: the API's `categories`) */
+  flagged: string[];
+  /** which back-end decided: `local`, `provider`, `judge`, `onnx` or `inline` (a cached answer reports the back-end that gave it) */
+  by: string;
+}
+
+export interface ClassifyResult {
+  /** one per input text */
+  items: ClassifiedItem[];
+  /** results not tied to one text: images, or inline moderation of the whole input or output */
+  extra: ClassifiedItem[];
+  /** top-level request fields to set upstream (inline moderation asks for scores in the generation request) */
+  requestPatch?: Record<string, unknown>;
 }
 
 export interface ModerationCall {

@@ -24,6 +24,12 @@ export interface HttpUpstreamOptions {
   /** injected for tests; defaults to a keep-alive agent per upstream */
   dispatcher?: Dispatcher;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Provider keys per request (stored, rotating keys). A lease is held until
+   * the response is fully read, so a key being drained is not revoked under
+   * a running request. When it yields null, `config.apiKey` is used.
+   */
+  keyProvider?: { acquire(): { key: string; release(): void } | null };
 }
 
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -76,6 +82,14 @@ async function* sseEvents(body: AsyncIterable<Buffer | string>): AsyncGenerator<
   while (queue.length) yield queue.shift()!;
 }
 
+async function* releasing(events: AsyncIterable<SseEvent>, release: () => void): AsyncGenerator<SseEvent> {
+  try {
+    yield* events;
+  } finally {
+    release();
+  }
+}
+
 export class HttpUpstream implements Upstream {
   readonly name: string;
   readonly anyModel = true;
@@ -83,6 +97,7 @@ export class HttpUpstream implements Upstream {
   private readonly base: string;
   private readonly dispatcher: Dispatcher;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly keyProvider: HttpUpstreamOptions['keyProvider'];
 
   constructor(options: HttpUpstreamOptions) {
     this.name = options.name;
@@ -92,20 +107,38 @@ export class HttpUpstream implements Upstream {
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: options.config.headersTimeout, bodyTimeout: options.config.timeout });
     this.sleep = options.sleep ?? defaultSleep;
+    this.keyProvider = options.keyProvider;
   }
 
-  private headers(requestId: string, stream: boolean): Record<string, string> {
+  private headers(requestId: string, stream: boolean, apiKey: string | undefined): Record<string, string> {
     const h: Record<string, string> = {
       'content-type': 'application/json',
       accept: stream ? 'text/event-stream' : 'application/json',
       'user-agent': 'safegate',
       'x-client-request-id': requestId,
     };
-    if (this.config.apiKey) h.authorization = `Bearer ${this.config.apiKey}`;
+    if (apiKey) h.authorization = `Bearer ${apiKey}`;
     return h;
   }
 
   async call(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const lease = this.keyProvider?.acquire() ?? null;
+    let release = lease ? lease.release : () => undefined;
+    try {
+      const res = await this.send(req, lease?.key ?? this.config.apiKey);
+      if (res.kind === 'json') return res;
+      // Streams hold the key until the last event is read (or the reader stops); a timer bounds a stream never read.
+      const bound = setTimeout(() => release(), this.config.timeout);
+      bound.unref?.();
+      const done = release;
+      release = () => undefined;
+      return { ...res, events: releasing(res.events, () => (clearTimeout(bound), done())) };
+    } finally {
+      release();
+    }
+  }
+
+  private async send(req: UpstreamRequest, apiKey: string | undefined): Promise<UpstreamResponse> {
     const stream = req.body.stream === true;
     const payload = JSON.stringify(req.body);
     const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.config.timeout)]);
@@ -113,7 +146,7 @@ export class HttpUpstream implements Upstream {
     for (let attempt = 0; ; attempt++) {
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: 'POST', headers: this.headers(req.requestId, stream), body: payload, signal, dispatcher: this.dispatcher });
+        res = await request(url, { method: 'POST', headers: this.headers(req.requestId, stream, apiKey), body: payload, signal, dispatcher: this.dispatcher });
       } catch (err) {
         if (req.signal.aborted) throw err;
         const mapped = this.transportError(err, signal);
@@ -165,10 +198,11 @@ export class HttpUpstream implements Upstream {
   }
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
+    const lease = this.keyProvider?.acquire() ?? null;
     try {
       const res = await request(this.base + '/models', {
         method: 'GET',
-        headers: this.headers('models', false),
+        headers: this.headers('models', false, lease?.key ?? this.config.apiKey),
         signal: signal ?? AbortSignal.timeout(10_000),
         dispatcher: this.dispatcher,
       });
@@ -181,6 +215,8 @@ export class HttpUpstream implements Upstream {
       return this.config.models.length ? ids.filter((id) => this.config.models.some((p) => matchModel(p, id))) : ids;
     } catch {
       return this.config.models;
+    } finally {
+      lease?.release();
     }
   }
 

@@ -5,9 +5,8 @@
  */
 import { GatewayError } from '../errors/gateway-error.js';
 import { matchModel } from './http-upstream.js';
+import { ARTICLES_MODEL } from './articles/index.js';
 import type { Upstream } from './types.js';
-
-export const ARTICLES_MODEL = 'safegate-articles';
 
 export interface RouteEntry {
   upstream: Upstream;

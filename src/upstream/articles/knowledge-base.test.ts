@@ -126,7 +126,10 @@ describe('KnowledgeBase.search', () => {
     const hits = kb.search('export my notes to pdf', { limit: 3 });
     expect(hits).toHaveLength(3);
     expect(hits[0]?.article.id).toBe('export-notes');
-    for (const h of hits) expect(h.confidence).toBeGreaterThanOrEqual(0), expect(h.confidence).toBeLessThanOrEqual(1);
+    for (const h of hits) {
+      expect(h.confidence).toBeGreaterThanOrEqual(0);
+      expect(h.confidence).toBeLessThanOrEqual(1);
+    }
   });
 
   it('returns no hits for a query without meaningful terms', () => {

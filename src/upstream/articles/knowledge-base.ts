@@ -16,7 +16,7 @@ export const DEFAULT_KB_DIR = fileURLToPath(new URL('../../../kb/', import.meta.
 /**
  * Default minimum confidence for answering with an article. Chosen on the
  * labelled questions in `labelled-questions.ts` (91 answerable, 40 off-topic,
- * for the sample knowledge base): every threshold from 0.30 to 0.425 meets
+ * for the sample knowledge base): thresholds from about 0.30 to 0.425 meet
  * both targets (at least 90% of answerable questions answered with the right
  * article, at least 95% of off-topic requests given the fallback); 0.35 sits
  * in that range with room on both sides.

@@ -34,7 +34,7 @@ export const ANSWERABLE: ReadonlyArray<readonly [question: string, ids: readonly
   ['how long do you keep my data after I delete my account', ['delete-account']],
   ['I deleted my account by mistake, can I undo it', ['delete-account']],
   ['can your employees read my notes', ['privacy-and-data']],
-  ['do you use my notes to train AI models', ['privacy-and-data']],
+  ['do you use my notes to train your models', ['privacy-and-data']],
   ['is my data encrypted and where is it stored', ['privacy-and-data']],
   ['how do I get an API key', ['api-access']],
   ['what is the rate limit for the API', ['api-access']],
