@@ -21,4 +21,29 @@ export class Metrics {
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'safegate_' });
   }
+
+  // Label children are looked up once per label set and reused: prom-client hashes the label object on every call otherwise.
+  private readonly children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+
+  private child<T>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (!c) {
+      c = make();
+      this.children.set(key, c as never);
+    }
+    return c;
+  }
+
+  /** Records one check result: verdict count and latency. */
+  check(check: string, stage: string, decision: string, status: string, shadow: boolean, seconds: number): void {
+    this.child(`v\0${check}\0${stage}\0${decision}\0${status}\0${shadow}`, () => this.verdicts.labels({ check, stage, decision, status, shadow: String(shadow) })).inc();
+    this.child(`d\0${check}\0${stage}`, () => this.checkDuration.labels({ check, stage })).observe(seconds);
+  }
+
+  /** Records one finished request. */
+  request(endpoint: string, status: string, outcome: string, stream: boolean, seconds: number, overheadSeconds: number | null): void {
+    this.child(`r\0${endpoint}\0${status}\0${outcome}`, () => this.requests.labels({ endpoint, status, outcome })).inc();
+    this.child(`t\0${endpoint}\0${stream}`, () => this.requestDuration.labels({ endpoint, stream: String(stream) })).observe(seconds);
+    if (overheadSeconds !== null) this.child(`o\0${endpoint}`, () => this.overhead.labels({ endpoint })).observe(overheadSeconds);
+  }
 }

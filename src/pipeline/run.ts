@@ -72,29 +72,39 @@ interface Ran {
   verdict: Verdict | null;
 }
 
-async function runOne(check: ActiveCheck, ctx: CheckContext, input: CheckInput, stage: Stage): Promise<Ran> {
+function failed(check: ActiveCheck, stage: Stage, started: number, err: unknown): Ran {
+  const timeout = err instanceof CheckTimeout;
+  const failedDecision: Decision = check.onError === 'fail-closed' ? 'block' : 'allow';
+  // Only the error's class and a fixed message are kept: messages of third-party errors may carry secrets or content.
+  const error = timeout ? `timed out after ${check.timeoutMs} ms` : `failed: ${err instanceof Error ? err.name : 'error'}`;
+  return {
+    check,
+    verdict: null,
+    result: { checkId: check.definition.id, stage, shadow: check.mode === 'shadow', status: timeout ? 'timeout' : 'error', decision: failedDecision, reasons: [`check ${error}`], latencyMs: now() - started, error },
+  };
+}
+
+function succeeded(check: ActiveCheck, stage: Stage, started: number, verdict: unknown): Ran {
+  if (!validVerdict(verdict)) return failed(check, stage, started, new Error('the check returned an invalid verdict'));
+  const result: CheckResult = { checkId: check.definition.id, stage, shadow: check.mode === 'shadow', status: 'ok', decision: verdict.decision, reasons: verdict.reasons, latencyMs: now() - started };
+  if (verdict.scores) result.scores = verdict.scores;
+  return { check, verdict, result };
+}
+
+/** Runs one check. Synchronous checks complete without a promise or timer (the common, cheap case). */
+function runOne(check: ActiveCheck, ctx: CheckContext, input: CheckInput, stage: Stage): Ran | Promise<Ran> {
   const started = now();
-  const base = { checkId: check.definition.id, stage, shadow: check.mode === 'shadow' };
+  let value: Verdict | Promise<Verdict>;
   try {
-    const verdict = await withTimeout(check.definition.run(ctx, input, check.config), check.timeoutMs);
-    if (!validVerdict(verdict)) throw new Error('the check returned an invalid verdict');
-    const latencyMs = now() - started;
-    return {
-      check,
-      verdict,
-      result: { ...base, status: 'ok', decision: verdict.decision, reasons: verdict.reasons, ...(verdict.scores ? { scores: verdict.scores } : {}), latencyMs },
-    };
+    value = check.definition.run(ctx, input, check.config);
   } catch (err) {
-    const timeout = err instanceof CheckTimeout;
-    const failedDecision: Decision = check.onError === 'fail-closed' ? 'block' : 'allow';
-    // Only the error's class and a fixed message are kept: messages of third-party errors may carry secrets or content.
-    const error = timeout ? `timed out after ${check.timeoutMs} ms` : `failed: ${err instanceof Error ? err.name : 'error'}`;
-    return {
-      check,
-      verdict: null,
-      result: { ...base, status: timeout ? 'timeout' : 'error', decision: failedDecision, reasons: [`check ${error}`], latencyMs: now() - started, error },
-    };
+    return failed(check, stage, started, err);
   }
+  if (!(value instanceof Promise)) return succeeded(check, stage, started, value);
+  return withTimeout(value, check.timeoutMs).then(
+    (v) => succeeded(check, stage, started, v),
+    (err: unknown) => failed(check, stage, started, err),
+  );
 }
 
 /**
@@ -114,7 +124,8 @@ export async function runStage(checks: readonly ActiveCheck[], ctx: CheckContext
 
   const ran: Ran[] = [];
   for (const n of normalizers) {
-    const r = await runOne(n, ctx, current, stage);
+    const r0 = runOne(n, ctx, current, stage);
+    const r = r0 instanceof Promise ? await r0 : r0;
     ran.push(r);
     if (r.verdict?.redactions?.length && n.mode === 'enforce') {
       texts = redactSegments(current.segments, r.verdict.redactions);
@@ -122,7 +133,13 @@ export async function runStage(checks: readonly ActiveCheck[], ctx: CheckContext
       changed = true;
     }
   }
-  ran.push(...(await Promise.all(others.map((c) => runOne(c, ctx, current, stage)))));
+  const pending: Array<Promise<Ran>> = [];
+  for (const c of others) {
+    const r = runOne(c, ctx, current, stage);
+    if (r instanceof Promise) pending.push(r);
+    else ran.push(r);
+  }
+  if (pending.length) ran.push(...(await Promise.all(pending)));
 
   let decision: Decision = 'allow';
   let blockedBy: StageOutcome['blockedBy'] = null;

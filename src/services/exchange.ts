@@ -69,13 +69,8 @@ export class Exchange {
     this.done = true;
     const latencyMs = this.elapsedMs();
     const statusClass = `${Math.floor(this.status / 100)}xx`;
-    this.metrics.requests.inc({ endpoint: this.endpoint, status: statusClass, outcome: this.outcome });
-    this.metrics.requestDuration.observe({ endpoint: this.endpoint, stream: String(this.stream) }, latencyMs / 1000);
-    if (this.upstreamMs !== null) this.metrics.overhead.observe({ endpoint: this.endpoint }, Math.max(0, latencyMs - this.upstreamMs) / 1000);
-    for (const r of this.results) {
-      this.metrics.verdicts.inc({ check: r.checkId, stage: r.stage, decision: r.decision, status: r.status, shadow: String(r.shadow) });
-      this.metrics.checkDuration.observe({ check: r.checkId, stage: r.stage }, r.latencyMs / 1000);
-    }
+    this.metrics.request(this.endpoint, statusClass, this.outcome, this.stream, latencyMs / 1000, this.upstreamMs === null ? null : Math.max(0, latencyMs - this.upstreamMs) / 1000);
+    for (const r of this.results) this.metrics.check(r.checkId, r.stage, r.decision, r.status, r.shadow, r.latencyMs / 1000);
     this.sink.write({
       requestId: this.requestId,
       time: this.startedAt,
