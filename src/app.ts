@@ -4,13 +4,20 @@
  * `services/proxy.ts` and `checks/index.ts`) explains a request's way through.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { LevelSource } from './accounts/access-control.js';
+import { createAccounts, type Accounts } from './accounts/auth/accounts-service.js';
 import { GatewayKeys } from './accounts/gateway-keys.js';
+import type { LimitStore } from './accounts/limits/types.js';
+import type { MailFunction, Notifier } from './accounts/notifier.js';
+import { createSecurityLayer, type SecurityLayer } from './accounts/security-layer.js';
 import { checks } from './checks/index.js';
-import type { LoadedConfig } from './config/load.js';
+import { choicesOf, ClassifierHub } from './classifiers/backends/hub.js';
+import { createLocalModerator } from './classifiers/backends/local-moderator.js';
+import { ConfigError, type LoadedConfig } from './config/load.js';
 import { SafetyIds } from './identity/safety-id.js';
 import { loadOrCreateIdentitySecret } from './identity/secret.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -19,7 +26,7 @@ import type { CheckServices, ModerationResultLike } from './pipeline/types.js';
 import { compilePolicies, type PolicySet } from './policy/compile.js';
 import { createServerApp } from './server/app.js';
 import type { KeyVerifier } from './server/middleware/auth.js';
-import { allowAll, type AccessControl } from './services/access.js';
+import type { AccessControl } from './services/access.js';
 import { ModerationService, type LocalModerator } from './services/moderation.js';
 import { ProxyService } from './services/proxy.js';
 import { packageRoot, packageVersion } from './shared/package-root.js';
@@ -41,8 +48,16 @@ export interface GatewayOptions {
   services?: CheckServices;
   /** collect Node's default process metrics (off in tests that build many gateways) */
   defaultMetrics?: boolean;
-  /** per-user and per-key access control (rate limits, quotas, suspensions); default admits everything */
+  /** per-user and per-key access control (rate limits, quotas, suspensions); default: Safegate's, from `config.access` */
   access?: AccessControl;
+  /** verification levels of users with accounts, for access control (default: named users are `registered`) */
+  levelSource?: LevelSource;
+  /** sends security notices to the administrators in `access.notify.emails` */
+  mail?: MailFunction;
+  /** limit counters (default: in process, or Redis when `redis.url` is set) */
+  limits?: LimitStore;
+  /** replaces the security notice channels (tests) */
+  notifier?: Notifier;
 }
 
 export interface Gateway {
@@ -53,6 +68,10 @@ export interface Gateway {
   logger: Logger;
   metrics: Metrics;
   audit: AuditWriter;
+  /** access control, identities, upstream keys, leaked-key handling */
+  security: SecurityLayer;
+  /** sign-in, sessions, levels and self-service keys; null when `accounts.enabled` is false */
+  accounts: Accounts | null;
   /** Starts the HTTP server; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
   /** Stops accepting, waits for in-flight requests (bounded), flushes the audit log and closes storage. */
@@ -72,9 +91,17 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
 
   const store = await openStore({ dataDir: config.dataDir, ...(config.database.url ? { databaseUrl: config.database.url } : {}) });
   const audit = new AuditWriter({ repo: store.audit, onError: (err) => logger.error({ err: (err as Error)?.message }, 'audit write failed; will retry') });
-  const keys = new GatewayKeys({ repo: store.keys });
+  const keys = new GatewayKeys({ repo: store.keys, events: store.securityEvents });
+  const accounts = config.accounts.enabled ? createAccounts({ config, store, keys, logger }) : null;
+  const security = await createSecurityLayer({
+    loaded, store, keys, safetyIds, logger,
+    ...(options.levelSource ? { levelSource: options.levelSource } : accounts ? { levelSource: accounts.asLevelSource() } : {}),
+    ...(options.mail ? { mail: options.mail } : accounts ? { mail: (m) => accounts.mailer.send({ kind: 'security-notice', to: m.to.join(', '), subject: m.subject, text: m.text }) } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+  });
 
-  const entries = Object.entries(config.upstreams).map(([name, u]) => ({ upstream: new HttpUpstream({ name, config: u }), models: u.models }));
+  const entries = Object.entries(config.upstreams).map(([name, u]) => ({ upstream: new HttpUpstream({ name, config: u, keyProvider: security.upstreamKeys.provider(name) }), models: u.models }));
   const a = config.articles;
   const articles = createArticlesUpstream({
     dir: options.kbDir ?? a.dir ?? join(packageRoot(), 'kb'),
@@ -85,8 +112,15 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   });
   const router = new UpstreamRouter(entries, articles);
 
+  // Classifier back-ends are resolved and their models loaded once, here: a missing model or an unknown judge stops the start.
   const moderationUpstream = router.moderation();
+  const classifiers = options.services?.classifiers ?? new ClassifierHub({ config: config.classifiers, baseDir: loaded.file ? dirname(resolve(loaded.file)) : process.cwd() });
+  if (classifiers instanceof ClassifierHub) {
+    const issues = await classifiers.prepare(choicesOf(policies), { provider: moderationUpstream !== null });
+    if (issues.length > 0) throw new ConfigError('the classifiers', issues);
+  }
   const services: CheckServices = {
+    classifiers,
     ...(moderationUpstream
       ? {
           moderate: async (request, signal) => {
@@ -96,10 +130,11 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
           },
         }
       : {}),
+    ...security.services,
     ...options.services,
   };
 
-  const access = options.access ?? allowAll;
+  const access = options.access ?? security.access;
   const sink = {
     write: (record: Parameters<AuditWriter['write']>[0]) => {
       audit.write(record);
@@ -107,7 +142,8 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
     },
   };
   const proxy = new ProxyService({ policies, router, safetyIds, services, sink, metrics, logger, access });
-  const moderation = new ModerationService({ router, local: options.localModerator ?? null, sink, metrics });
+  const localModerator = options.localModerator !== undefined ? options.localModerator : moderationUpstream || !(classifiers instanceof ClassifierHub) ? null : localModeration(classifiers, logger);
+  const moderation = new ModerationService({ router, local: localModerator, sink, metrics });
   const verifier: KeyVerifier = {
     verify: (key) => keys.verify(key),
     touch: (id, addr) => {
@@ -116,7 +152,7 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   };
   const version = packageVersion();
   const app = createServerApp({
-    config, proxy, moderation, keys: verifier, router, metrics, logger, sink, version,
+    config, proxy, moderation, keys: verifier, router, metrics, logger, sink, version, accounts,
     health: async () => {
       const stats = audit.stats();
       metrics.auditQueue.set(stats.queued);
@@ -132,7 +168,7 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   purge.unref();
 
   return {
-    app, store, keys, policies, logger, metrics, audit,
+    app, store, keys, policies, logger, metrics, audit, security, accounts,
     listen(port = config.server.port, host = config.server.host) {
       return new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port, hostname: host }, (info) => resolve({ server: s as Server, port: info.port }));
@@ -159,9 +195,22 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
       }
       await router.close();
       await audit.close({ timeoutMs: 10_000 });
+      await security.close();
+      await accounts?.close();
       await store.close();
     },
   };
+}
+
+/** The offline moderation model behind /v1/moderations, or null (with a warning) when it cannot be loaded. */
+function localModeration(classifiers: ClassifierHub, logger: Logger): LocalModerator | null {
+  try {
+    const model = classifiers.local.classifier('moderation');
+    return createLocalModerator(() => model);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'the local moderation model is not available; /v1/moderations needs a provider');
+    return null;
+  }
 }
 
 /**

@@ -9,11 +9,12 @@
  * Revocation: `revoke()` evicts the key from this process's cache at once, so
  * this process refuses the key on its very next request. Other processes
  * (replicas, or a gateway while the CLI revokes) keep a verified key in their
- * cache for at most `cacheTtlMs` and refuse it after that.
+ * cache for at most `cacheTtlMs` and refuse it after that — unless they hear
+ * of the change sooner (`onChange` → a broadcast → `forget`, e.g. over Redis).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { generateGatewayKey, GATEWAY_KEY_PREFIX, isGatewayKey } from '../shared/key-format.js';
-import type { ApiKeyRecord, ApiKeyRepo } from '../storage/types.js';
+import type { ApiKeyRecord, ApiKeyRepo, SecurityEventRepo } from '../storage/types.js';
 
 export type VerifyFailure = 'malformed' | 'unknown' | 'revoked' | 'expired';
 export type VerifyResult = { ok: true; record: ApiKeyRecord } | { ok: false; reason: VerifyFailure };
@@ -25,6 +26,17 @@ export interface CreateKeyInput {
   scopes?: Record<string, unknown>;
   /** epoch ms; null or omitted for a key that does not expire */
   expiresAt?: number | null;
+  /** account that creates this key for itself (self-service keys); the key then acts only as that account */
+  owner?: string | null;
+}
+
+/** Who did something to a key, for the security event log. */
+export interface KeyActor {
+  /** `cli`, `system`, `admin:<id>`, `user:<id>` */
+  actor: string;
+  addr?: string | null;
+  /** short machine reason, e.g. `leaked`, `rotated` */
+  reason?: string;
 }
 
 export interface CreatedKey {
@@ -44,6 +56,8 @@ export interface GatewayKeysOptions {
   cacheMaxEntries?: number;
   /** Least time between two `touch` writes for one key, in ms. Default 60,000. */
   touchIntervalMs?: number;
+  /** where create, rotate and revoke are recorded; omitted, nothing is recorded */
+  events?: SecurityEventRepo;
 }
 
 /** Characters of the key after `sg_` shown in listings; 8 base62 characters identify a key for people, not for attackers. */
@@ -82,11 +96,13 @@ export class GatewayKeys {
   readonly #ttl: number;
   readonly #maxEntries: number;
   readonly #touchInterval: number;
+  readonly #events: SecurityEventRepo | undefined;
   /** Keyed by hash, so the process never holds plaintext keys beyond a request. */
   readonly #cache = new Map<string, CacheEntry>();
   readonly #lastTouch = new Map<string, number>();
   /** Bumped by every revocation; a lookup that overlapped one is not cached (it may have read the old row). */
   #revocations = 0;
+  readonly #listeners: Array<(id: string) => void> = [];
 
   constructor(options: GatewayKeysOptions) {
     this.#repo = options.repo;
@@ -94,9 +110,11 @@ export class GatewayKeys {
     this.#ttl = options.cacheTtlMs ?? 5_000;
     this.#maxEntries = Math.max(1, options.cacheMaxEntries ?? 10_000);
     this.#touchInterval = options.touchIntervalMs ?? 60_000;
+    this.#events = options.events;
   }
 
-  async create(input: CreateKeyInput): Promise<CreatedKey> {
+  /** Creates a key; with `by`, the creation is recorded as a security event. */
+  async create(input: CreateKeyInput, by?: KeyActor): Promise<CreatedKey> {
     const key = generateGatewayKey();
     const record: ApiKeyRecord = {
       id: newKeyId(),
@@ -110,9 +128,51 @@ export class GatewayKeys {
       revokedAt: null,
       lastUsedAt: null,
       lastUsedAddr: null,
+      ...(input.owner ? { owner: input.owner } : {}),
     };
     await this.#repo.create(record);
+    if (by) {
+      await this.#record('key.created', record.id, by, {
+        name: record.name,
+        prefix: record.prefix,
+        policy: record.policy,
+        scopes: record.scopes,
+        expiresAt: record.expiresAt,
+        ...(record.owner ? { owner: record.owner } : {}),
+      });
+    }
     return { id: record.id, key, record };
+  }
+
+  /**
+   * Replaces key `id` by a new key with the same name, policy, scopes, owner
+   * and expiry. The old key keeps working for `graceMs` (its expiry becomes
+   * now + grace, or stays if sooner), so clients can switch over without a
+   * failed request; grace 0 ends it at once. Returns undefined for an unknown,
+   * revoked or expired key.
+   */
+  async rotate(id: string, graceMs: number, by: KeyActor): Promise<CreatedKey | undefined> {
+    const old = await this.#repo.get(id);
+    const now = this.#now();
+    if (!old || old.revokedAt !== null || (old.expiresAt !== null && old.expiresAt <= now)) return undefined;
+    const created = await this.create({ name: old.name, policy: old.policy, scopes: old.scopes, expiresAt: old.expiresAt, owner: old.owner ?? null });
+    const graceEnds = Math.min(now + Math.max(0, graceMs), old.expiresAt ?? Number.POSITIVE_INFINITY);
+    this.#revocations += 1;
+    try {
+      await this.#repo.setExpiry(id, graceEnds);
+    } finally {
+      this.#revocations += 1;
+      this.#evict(id);
+      this.#changed(id);
+    }
+    await this.#record('key.rotated', id, by, { newKeyId: created.id, newPrefix: created.record.prefix, graceEndsAt: graceEnds });
+    return created;
+  }
+
+  /** The record of a presented key, whatever its state (leak handling); undefined when malformed or unknown. */
+  async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
+    if (!isGatewayKey(key)) return undefined;
+    return this.#repo.findByHash(hashGatewayKey(key));
   }
 
   /**
@@ -153,15 +213,31 @@ export class GatewayKeys {
     return this.#repo.get(id);
   }
 
-  /** Revokes a key (idempotent; the first revocation time stays). Returns false when the id is unknown. */
-  async revoke(id: string): Promise<boolean> {
+  /**
+   * Revokes a key (idempotent; the first revocation time stays). Returns
+   * false when the id is unknown. With `by`, a first revocation is recorded
+   * as a security event.
+   */
+  async revoke(id: string, by?: KeyActor): Promise<boolean> {
+    const before = by ? await this.#repo.get(id) : undefined;
     this.#revocations += 1;
+    let found: boolean;
     try {
-      return await this.#repo.revoke(id, this.#now());
+      found = await this.#repo.revoke(id, this.#now());
     } finally {
       this.#revocations += 1;
       this.#evict(id);
+      this.#changed(id);
     }
+    if (found && by && before && before.revokedAt === null) {
+      await this.#record('key.revoked', id, by, { name: before.name, prefix: before.prefix });
+    }
+    return found;
+  }
+
+  async #record(type: string, keyId: string, by: KeyActor, details: Record<string, unknown>): Promise<void> {
+    if (!this.#events) return;
+    await this.#events.record({ type, actor: by.actor, subject: keyId, addr: by.addr ?? null, details: { ...details, ...(by.reason ? { reason: by.reason } : {}) } });
   }
 
   /**
@@ -194,6 +270,27 @@ export class GatewayKeys {
     this.#cache.delete(hash);
     this.#cache.set(hash, { record, until: now + this.#ttl });
     if (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+  }
+
+  /** Calls `listener` with the id of each key this process revokes or re-dates (to tell other processes). */
+  onChange(listener: (id: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Drops a key changed elsewhere from this process's cache; its next request reads the database. */
+  forget(id: string): void {
+    this.#revocations += 1;
+    this.#evict(id);
+  }
+
+  #changed(id: string): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(id);
+      } catch {
+        // A failing listener must not turn a successful revocation into an error.
+      }
+    }
   }
 
   #evict(id: string): void {

@@ -13,9 +13,8 @@ import { deciders, findings, maxScores } from '../shared/classifier-findings.js'
 const config = z
   .object({
     ...backendFields(['local', 'judge', 'onnx', 'cascade']),
-    /** score threshold 0..1 replacing the back-end's own decision */
-    threshold: z.number().min(0).max(1).optional(),
-    action: z.enum(['block', 'flag', 'review']).default('block'),
+    threshold: z.number().min(0).max(1).optional().describe('Score threshold 0..1 replacing the back-end\'s own decision.'),
+    action: z.enum(['block', 'flag', 'review']).default('block').describe('Decision on a finding.'),
   })
   .strict()
   .superRefine(refineBackend);

@@ -19,13 +19,10 @@ import { deciders, findings, maxScores } from '../shared/classifier-findings.js'
 const config = z
   .object({
     ...backendFields(['local', 'judge', 'onnx', 'cascade']),
-    /** which segments to scan */
-    sources: z.array(z.enum(['prompt', 'tool', 'instructions'])).min(1).default(['prompt', 'tool']),
-    /** score threshold 0..1 replacing the back-end's own decision */
-    threshold: z.number().min(0).max(1).optional(),
-    /** threshold for tool and document segments (indirect injection); default `threshold` */
-    toolThreshold: z.number().min(0).max(1).optional(),
-    action: z.enum(['block', 'flag', 'review']).default('block'),
+    sources: z.array(z.enum(['prompt', 'tool', 'instructions'])).min(1).default(['prompt', 'tool']).describe('Segments to scan; `instructions` (system and developer messages) is off by default.'),
+    threshold: z.number().min(0).max(1).optional().describe('Score threshold 0..1 replacing the back-end\'s own decision.'),
+    toolThreshold: z.number().min(0).max(1).optional().describe('Threshold for tool results and documents (indirect injection); default `threshold`.'),
+    action: z.enum(['block', 'flag', 'review']).default('block').describe('Decision on a finding.'),
   })
   .strict()
   .superRefine(refineBackend);

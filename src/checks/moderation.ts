@@ -26,13 +26,10 @@ import { deciders, findings, maxScores } from '../shared/classifier-findings.js'
 const config = z
   .object({
     ...backendFields(['local', 'provider', 'judge', 'onnx', 'cascade', 'inline']),
-    /** only these categories can trigger the action (default: all) */
-    categories: z.array(z.string().min(1)).min(1).optional(),
-    /** per-category score thresholds 0..1, replacing the back-end's own decision for those categories */
-    thresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
-    /** which segments to judge on input (output is always judged) */
-    sources: z.array(z.enum(['prompt', 'tool', 'instructions'])).min(1).default(['prompt', 'tool', 'instructions']),
-    action: z.enum(['block', 'flag', 'review']).default('block'),
+    categories: z.array(z.string().min(1)).min(1).optional().describe('Only these categories can trigger the action; absent means all.'),
+    thresholds: z.record(z.string(), z.number().min(0).max(1)).default({}).describe('Per-category score thresholds 0..1, replacing the back-end\'s own decision for those categories.'),
+    sources: z.array(z.enum(['prompt', 'tool', 'instructions'])).min(1).default(['prompt', 'tool', 'instructions']).describe('Input segments to judge (output is always judged).'),
+    action: z.enum(['block', 'flag', 'review']).default('block').describe('Decision when a category counts.'),
   })
   .strict()
   .superRefine(refineBackend);

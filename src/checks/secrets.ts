@@ -20,7 +20,7 @@ import { rules as secretlintRules } from '@secretlint/secretlint-rule-preset-rec
 import { z } from 'zod';
 import { findGatewayKeys } from '../shared/key-format.js';
 import { SpanSet } from '../shared/span-set.js';
-import { defineCheck, type Redaction, type Verdict } from '../pipeline/types.js';
+import { defineCheck, type CheckContext, type Redaction, type Verdict } from '../pipeline/types.js';
 
 /** Kinds found by the pattern layer. */
 const PATTERN_KINDS = [
@@ -252,7 +252,7 @@ export default defineCheck({
   stage: 'both',
   description: 'Blocks or redacts API keys, tokens, private keys, JWTs and Safegate keys (patterns plus secretlint’s recommended rules).',
   config,
-  run(_ctx, input, cfg): Verdict | Promise<Verdict> {
+  run(ctx, input, cfg): Verdict | Promise<Verdict> {
     const perSegment: Array<Findings | undefined> = [];
     const slow: Array<Promise<void>> = [];
     input.segments.forEach((seg, i) => {
@@ -262,11 +262,31 @@ export default defineCheck({
       if (needsSecretlint(seg.text, found)) slow.push(scanSecretlint(seg.text, found));
     });
     const streaming = input.window !== undefined && !input.window.final;
-    const finish = () => (streaming ? withHolds(verdict(perSegment, cfg), perSegment, input.segments) : verdict(perSegment, cfg));
+    const finish = () => {
+      reportLeaks(ctx, perSegment, input.segments);
+      return streaming ? withHolds(verdict(perSegment, cfg), perSegment, input.segments) : verdict(perSegment, cfg);
+    };
     if (slow.length === 0) return finish();
     return Promise.all(slow).then(finish);
   },
 });
+
+/**
+ * Hands Safegate's own keys, and findings equal to an upstream key Safegate
+ * holds, to the leak handler (which revokes or alerts). Only findings are
+ * looked up, so ordinary text costs nothing more.
+ */
+function reportLeaks(ctx: CheckContext, perSegment: ReadonlyArray<Findings | undefined>, segments: ReadonlyArray<{ text: string }>): void {
+  const report = ctx.services.reportLeak;
+  if (!report) return;
+  perSegment.forEach((found, i) => {
+    for (const f of found?.list ?? []) {
+      const value = segments[i]!.text.slice(f.start, f.end);
+      if (f.kind === 'safegate_key') report({ kind: 'safegate_key', value, stage: ctx.stage, requestId: ctx.requestId });
+      else if (ctx.services.isUpstreamKey?.(value)) report({ kind: 'upstream_key', value, stage: ctx.stage, requestId: ctx.requestId });
+    }
+  });
+}
 
 const PEM_OPEN = /-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----/g;
 

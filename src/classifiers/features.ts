@@ -27,6 +27,8 @@ export interface FeatureSpec {
   charMax: number;
   /** Word n-grams up to this order (1 or 2). */
   wordNgrams: number;
+  /** Also pairs of words one word apart ("kill _ process"), which tie a verb to its object. */
+  skipBigrams?: boolean;
 }
 
 export const FEATURE_VERSION = 1;
@@ -46,6 +48,7 @@ const SALT4 = 0x5be0cd19;
 const SALT5 = 0x1f83d9ab;
 const SALT_WORD = 0x6a09e667;
 const SALT_BIGRAM = 0x6b43a9b5;
+const SALT_SKIP = 0x2f9be8c1;
 const SALT_MARKER = 0x510e527f;
 
 /** FNV-1a of a string's UTF-16 code units with a custom basis. */
@@ -75,36 +78,118 @@ function isWordChar(c: number): boolean {
 }
 
 /**
- * Reusable feature extractor. Not thread-safe: `extract` returns a view into
- * an internal buffer that the next call overwrites.
+ * Spans of a long text that are scored on their own (see `Extraction.ranges`).
+ * The normalised text is cut into blocks of `block` characters; a window
+ * covers `size` consecutive blocks and windows start every `stride` blocks.
+ */
+export interface WindowSpec {
+  block: number;
+  sizes: number[];
+  stride: number;
+}
+
+/** Features of one text. Views into the extractor's buffers, valid until its next call. */
+export interface Extraction {
+  /** Bucket indices of all features, with repetition, in text order. */
+  idx: Int32Array;
+  /**
+   * Pairs [start, end) of feature offsets to score separately: first the whole
+   * text, then windows of the main text (when it is longer than the smallest
+   * window), then each decoded payload on its own.
+   */
+  ranges: Int32Array;
+  /** Every offset that starts or ends a range, ascending and without repeats. */
+  bounds: Int32Array;
+}
+
+/**
+ * Reusable feature extractor. Not thread-safe: `extract` returns views into
+ * internal buffers that the next call overwrites.
  */
 export class FeatureExtractor {
   readonly spec: FeatureSpec;
+  readonly windows: WindowSpec | undefined;
   private readonly shift: number;
   private buf: Int32Array;
   private n = 0;
+  /** Feature offsets at block boundaries of the main segment. */
+  private marks: number[] = [];
+  private ranges: number[] = [];
+  private rangeBuf = new Int32Array(64);
+  private boundBuf = new Int32Array(64);
 
-  constructor(spec: FeatureSpec) {
+  constructor(spec: FeatureSpec, windows?: WindowSpec) {
     if (spec.version !== FEATURE_VERSION) throw new Error(`unsupported feature version ${spec.version}`);
     if (!Number.isInteger(spec.bits) || spec.bits < 8 || spec.bits > 26) throw new Error('bits must be 8..26');
+    if (windows !== undefined && (windows.block < 8 || windows.stride < 1 || windows.sizes.some((z) => z < 1))) {
+      throw new Error('invalid window spec');
+    }
     this.spec = spec;
+    this.windows = windows;
     this.shift = 32 - spec.bits;
     this.buf = new Int32Array(4096);
   }
 
-  /**
-   * Bucket indices of all features of `text` (with repetition: a feature
-   * occurring twice appears twice). The view is valid until the next call.
-   */
-  extract(text: string): Int32Array {
+  /** Features and scoring ranges of `text`. */
+  extract(text: string): Extraction {
     this.n = 0;
+    this.marks.length = 0;
+    this.ranges.length = 0;
     const norm = normalizeText(text);
-    this.addSegment(norm.text);
+    this.addSegment(norm.text, this.windows?.block ?? 0);
+    const mainEnd = this.n;
+    this.addWindows(mainEnd);
     for (const span of norm.decoded) {
+      const start = this.n;
       this.pushHash(hashString(span.kind, MARKER_BASIS) ^ SALT_MARKER);
-      this.addSegment(span.text);
+      this.addSegment(span.text, 0);
+      this.ranges.push(start, this.n);
     }
-    return this.buf.subarray(0, this.n);
+    return { idx: this.buf.subarray(0, this.n), ...this.packRanges() };
+  }
+
+  private packRanges(): { ranges: Int32Array; bounds: Int32Array } {
+    const r = this.ranges;
+    const count = r.length + 2;
+    if (this.rangeBuf.length < count) {
+      this.rangeBuf = new Int32Array(count * 2);
+      this.boundBuf = new Int32Array(count * 2);
+    }
+    const ranges = this.rangeBuf;
+    ranges[0] = 0;
+    ranges[1] = this.n;
+    for (let i = 0; i < r.length; i++) ranges[i + 2] = r[i]!;
+    const bounds = this.boundBuf;
+    let nb = 0;
+    if (r.length === 0) {
+      bounds[nb++] = 0;
+      if (this.n > 0) bounds[nb++] = this.n;
+    } else {
+      const sorted = ranges.slice(0, count).sort();
+      for (let i = 0; i < count; i++) if (nb === 0 || bounds[nb - 1] !== sorted[i]) bounds[nb++] = sorted[i]!;
+    }
+    return { ranges: ranges.subarray(0, count), bounds: bounds.subarray(0, nb) };
+  }
+
+  /** Bucket indices only (whole text), as a view valid until the next call. */
+  features(text: string): Int32Array {
+    return this.extract(text).idx;
+  }
+
+  private addWindows(mainEnd: number): void {
+    const w = this.windows;
+    if (w === undefined) return;
+    const bounds = [0, ...this.marks];
+    if (bounds[bounds.length - 1] !== mainEnd) bounds.push(mainEnd);
+    const blocks = bounds.length - 1;
+    for (const size of w.sizes) {
+      if (blocks <= size) continue;
+      for (let start = 0; start < blocks; start += w.stride) {
+        const end = Math.min(start + size, blocks);
+        this.ranges.push(bounds[start]!, bounds[end]!);
+        if (end === blocks) break;
+      }
+    }
   }
 
   private ensure(extra: number): void {
@@ -126,19 +211,22 @@ export class FeatureExtractor {
    * pass. Character n-grams run over " text " (so word edges are part of the
    * grams), hashed polynomially over the last five code units.
    */
-  private addSegment(s: string): void {
+  private addSegment(s: string, block: number): void {
     const len = s.length;
     if (len === 0) return;
-    this.ensure(5 * (len + 2) + 8);
+    this.ensure(6 * (len + 2) + 8);
     const buf = this.buf;
     let n = this.n;
     const shift = this.shift;
     const bigrams = this.spec.wordNgrams >= 2;
+    const skips = this.spec.skipBigrams === true;
     const g3on = this.spec.charMin <= 3 && this.spec.charMax >= 3;
     const g4on = this.spec.charMin <= 4 && this.spec.charMax >= 4;
     const g5on = this.spec.charMin <= 5 && this.spec.charMax >= 5;
     let prev = 0;
     let havePrev = false;
+    let prev2 = 0;
+    let havePrev2 = false;
     let h = WORD_BASIS;
     let inWord = false;
     // a0 is the newest code unit of the window, a4 the oldest
@@ -146,7 +234,12 @@ export class FeatureExtractor {
     let a2 = 0;
     let a3 = 0;
     let a4 = 0;
+    let nextMark = block > 0 ? block : Infinity;
     for (let p = 0; p <= len + 1; p++) {
+      if (p === nextMark) {
+        this.marks.push(n);
+        nextMark += block;
+      }
       const a0 = p === 0 || p === len + 1 ? 32 : s.charCodeAt(p - 1);
       const g3 = Math.imul(Math.imul(a2, CHAR_MUL) + a1, CHAR_MUL) + a0;
       const g4 = Math.imul(a3, CHAR_MUL3) + g3;
@@ -168,6 +261,9 @@ export class FeatureExtractor {
       if (inWord) {
         buf[n++] = Math.imul(h ^ SALT_WORD, GOLDEN) >>> shift;
         if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + h) ^ SALT_BIGRAM, GOLDEN) >>> shift;
+        if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + h) ^ SALT_SKIP, GOLDEN) >>> shift;
+        prev2 = prev;
+        havePrev2 = havePrev;
         prev = h;
         havePrev = true;
         inWord = false;
@@ -177,10 +273,14 @@ export class FeatureExtractor {
         const w = Math.imul(WORD_BASIS ^ c, FNV_PRIME);
         buf[n++] = Math.imul(w ^ SALT_WORD, GOLDEN) >>> shift;
         if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + w) ^ SALT_BIGRAM, GOLDEN) >>> shift;
+        if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + w) ^ SALT_SKIP, GOLDEN) >>> shift;
+        prev2 = prev;
+        havePrev2 = havePrev;
         prev = w;
         havePrev = true;
       } else if (c !== 32 && c !== 39 && c !== 45) {
         havePrev = false;
+        havePrev2 = false;
       }
     }
     this.n = n;

@@ -10,16 +10,19 @@
  * | 8..8+H | header, UTF-8 JSON (`ModelHeader`) |
  * | 8+H.. | weights, int8, `2^bits × labels.length`, bucket-major |
  *
- * Scoring (per label k): z_k = bias_k + scale_k · Σ_i q[idx_i·K + k] / √n, where
- * idx_i are the n hashed features of the text (with repetition); the score is
- * the calibrated probability σ(a_k·z_k + b_k). Texts longer than
- * `longText.window` characters are also scored in overlapping windows and each
- * label takes its largest logit, so a short injected passage inside a long
- * document is not diluted away.
+ * Scoring (per label k): for a range R of the text's features,
+ * z_k(R) = bias_k + scale_k · Σ_{i∈R} q[idx_i·K + k] / √|R|, where idx_i are the
+ * hashed features (with repetition, see `features.ts`). The ranges are the
+ * whole text, overlapping windows of a long text (`windows`) and each decoded
+ * payload; a label's logit is its largest z over the ranges, so a short
+ * injected passage inside a long document, or an encoded payload, is not
+ * diluted away. The score is the calibrated probability σ(a_k·z_k + b_k).
+ * Window sums come from running sums recorded at range bounds, so windows
+ * cost almost nothing beyond the whole-text sum.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FeatureExtractor, type FeatureSpec } from './features.js';
+import { FeatureExtractor, type FeatureSpec, type WindowSpec } from './features.js';
 
 const MAGIC = 'SGLM';
 export const MODEL_FORMAT_VERSION = 1;
@@ -45,8 +48,8 @@ export interface ModelHeader {
   calibration: Calibration[];
   /** Recommended per-label decision thresholds on the calibrated score. */
   thresholds: Record<string, number>;
-  /** Window scoring for long texts (characters); absent means whole-text only. */
-  longText?: { window: number; stride: number };
+  /** Window scoring for long texts; absent means whole text and decoded payloads only. */
+  windows?: WindowSpec;
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
   info?: Record<string, unknown>;
 }
@@ -81,6 +84,18 @@ export interface Classifier {
   flagged(scores: Scores): string[];
 }
 
+/** Position of `offset` in the ascending `bounds` (it is always present). */
+function boundIndex(bounds: Int32Array, offset: number): number {
+  let lo = 0;
+  let hi = bounds.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bounds[mid]! < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
@@ -93,6 +108,7 @@ export class HashedLinearModel implements Classifier {
   private readonly weights: Int8Array;
   private readonly k: number;
   private readonly extractor: FeatureExtractor;
+  private sums = new Float64Array(256);
   private readonly acc: Float64Array;
 
   constructor(params: ModelParams) {
@@ -109,46 +125,59 @@ export class HashedLinearModel implements Classifier {
     this.header = header;
     this.weights = weights;
     this.k = k;
-    this.extractor = new FeatureExtractor(header.features);
+    this.extractor = new FeatureExtractor(header.features, header.windows);
     this.acc = new Float64Array(k);
   }
 
-  /** Logits of one span of text into `out` (max-combined when `combine`). */
-  private logitsInto(text: string, out: Float64Array, combine: boolean): void {
-    const idx = this.extractor.extract(text);
+  logits(text: string): Float64Array {
+    const { idx, ranges, bounds } = this.extractor.extract(text);
     const n = idx.length;
     const k = this.k;
     const w = this.weights;
-    const acc = this.acc;
     const { bias, scale } = this.header;
+    const nb = bounds.length;
+    // Running sums of the weights, recorded only at range bounds.
+    if (this.sums.length < nb * k) this.sums = new Float64Array(nb * k * 2);
+    const sums = this.sums;
     if (k === 1) {
       let a = 0;
-      for (let i = 0; i < n; i++) a += w[idx[i]!]!;
-      acc[0] = a;
+      let b = 0;
+      if (bounds[0] === 0) sums[b++] = 0;
+      for (let i = 0; i < n; i++) {
+        a += w[idx[i]!]!;
+        if (i + 1 === bounds[b]) sums[b++] = a;
+      }
     } else {
+      const acc = this.acc;
       acc.fill(0);
+      let b = 0;
+      if (bounds[0] === 0) {
+        for (let j = 0; j < k; j++) sums[j] = 0;
+        b++;
+      }
       for (let i = 0; i < n; i++) {
         const base = idx[i]! * k;
         for (let j = 0; j < k; j++) acc[j]! += w[base + j]!;
+        if (i + 1 === bounds[b]) {
+          for (let j = 0; j < k; j++) sums[b * k + j] = acc[j]!;
+          b++;
+        }
       }
     }
-    const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
-    for (let j = 0; j < k; j++) {
-      const z = bias[j]! + scale[j]! * acc[j]! * inv;
-      out[j] = combine ? Math.max(out[j]!, z) : z;
-    }
-  }
-
-  logits(text: string): Float64Array {
-    const out = new Float64Array(this.k);
-    this.logitsInto(text, out, false);
-    const lt = this.header.longText;
-    if (lt !== undefined && text.length > lt.window) {
-      for (let start = 0; start < text.length; start += lt.stride) {
-        this.logitsInto(text.slice(start, start + lt.window), out, true);
-        if (start + lt.window >= text.length) break;
+    const out = new Float64Array(k).fill(-Infinity);
+    for (let r = 0; r < ranges.length; r += 2) {
+      const a = ranges[r]!;
+      const e = ranges[r + 1]!;
+      if (e <= a) continue;
+      const ia = boundIndex(bounds, a);
+      const ie = boundIndex(bounds, e);
+      const inv = 1 / Math.sqrt(e - a);
+      for (let j = 0; j < k; j++) {
+        const z = bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv;
+        if (z > out[j]!) out[j] = z;
       }
     }
+    for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = bias[j]!;
     return out;
   }
 

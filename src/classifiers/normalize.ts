@@ -14,6 +14,7 @@
  */
 import { decodeEmbedded, type DecodedSpan } from './decode.js';
 import { countHints, isAlnum, isLeetDigit, isLeetSymbol, scanText, type TextStats } from './scan.js';
+import { foldAccents, INVISIBLE, needsNfkc } from './unicode-tables.js';
 
 export type { DecodedSpan, DecodedKind } from './decode.js';
 
@@ -25,12 +26,8 @@ export interface NormalizedText {
   decoded: DecodedSpan[];
 }
 
-/** Zero-width, bidi-control, soft-hyphen, variation-selector and similar format characters. */
-const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
 /** Unicode tag characters (U+E0000..U+E007F), used to smuggle invisible ASCII. */
 const TAG_CHARS = /\udb40[\udc00-\udc7f]/g;
-const COMBINING = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const WHITESPACE = /\s+/g;
 
 /**
@@ -44,21 +41,13 @@ const CONFUSABLE: Record<string, string> = {
   α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
   օ: 'o', ս: 'u', հ: 'h', ո: 'n', ı: 'i', ɑ: 'a', ǀ: 'l',
 };
-const SMALL_CAPS: Record<string, string> = {
-  ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ꜰ: 'f', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k',
-  ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ǫ: 'q', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v',
-  ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
-};
 const CONFUSABLE_ANY = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`);
-const SMALL_CAPS_RE = new RegExp(`[${Object.keys(SMALL_CAPS).join('')}]`, 'g');
 const NON_SPACE_RUN = /\S+/g;
 const LATIN = /[a-z]/;
-/** Scripts where accents are stripped (Latin, Greek, Cyrillic, stray combining marks). */
-const DECOMPOSABLE = /[\u00c0-\u024f\u0300-\u036f\u0370-\u04ff\u1e00-\u1fff]/;
 
 /** Digits and symbols read as letters in leetspeak. */
 const LEET: Record<number, number> = {
-  48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 55: 116, 64: 97, 36: 115, 124: 108, 33: 105,
+  48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 55: 116, 56: 98, 57: 103, 64: 97, 36: 115, 124: 108, 33: 105,
 };
 
 function isAscii(s: string): boolean {
@@ -123,7 +112,8 @@ function deleet(s: string): string {
 
 /**
  * Joins runs of at least four single characters separated by one separator
- * ("i g n o r e", "i.g.n.o.r.e"). Two or more spaces inside a run mark a word break.
+ * ("i g n o r e", "i.g.n.o.r.e"). In a space-separated run, two or more spaces
+ * mark a word break; in a run separated by punctuation, any space does.
  */
 function collapseSpaced(s: string): string {
   let out: string[] | undefined;
@@ -138,6 +128,7 @@ function collapseSpaced(s: string): string {
     // i starts a token; follow a chain of one-character tokens.
     const letters: number[] = [];
     const breaks: boolean[] = [];
+    let punctRun: boolean | undefined;
     let j = i;
     for (;;) {
       if (j + 1 < len && isAlnum(s.charCodeAt(j + 1))) break;
@@ -148,13 +139,14 @@ function collapseSpaced(s: string): string {
         k++;
         spaces++;
       }
-      let sep = spaces > 0 && spaces <= 3;
+      let punct = false;
       if (spaces === 0 && k < len && isSpacedSeparator(s.charCodeAt(k))) {
         k++;
-        sep = true;
+        punct = true;
       }
-      if (!sep || k >= len || !isAlnum(s.charCodeAt(k))) break;
-      breaks.push(spaces >= 2);
+      if ((!punct && (spaces === 0 || spaces > 3)) || k >= len || !isAlnum(s.charCodeAt(k))) break;
+      punctRun ??= punct;
+      breaks.push(punctRun ? !punct : spaces >= 2);
       j = k;
     }
     if (letters.length >= 4) {
@@ -186,17 +178,16 @@ function foldWord(word: string): string {
 }
 
 /** Removes invisible characters and applies NFKC (identity on ASCII). */
-function visibleForm(raw: string): string {
-  if (isAscii(raw)) return raw;
+function visibleForm(raw: string, ascii = isAscii(raw)): string {
+  if (ascii || !needsNfkc(raw)) return raw;
   return raw.replace(INVISIBLE, '').replace(TAG_CHARS, '').normalize('NFKC');
 }
 
 /** Case, accents, small capitals and mixed-script homoglyphs; keeps offsets for ASCII input. */
-function foldCase(visible: string): string {
+function foldCase(visible: string, ascii = isAscii(visible)): string {
   let s = visible.toLowerCase();
-  if (!isAscii(s)) {
-    if (DECOMPOSABLE.test(s)) s = s.normalize('NFD').replace(COMBINING, '').normalize('NFC');
-    s = s.replace(SMALL_CAPS_RE, (c) => SMALL_CAPS[c] ?? c);
+  if (!ascii) {
+    s = foldAccents(s);
     if (CONFUSABLE_ANY.test(s) && LATIN.test(s)) s = s.replace(NON_SPACE_RUN, foldWord);
   }
   return s;
@@ -234,12 +225,12 @@ export function foldText(raw: string): string {
 export function normalizeText(raw: string): NormalizedText {
   const decoded: DecodedSpan[] = [];
   const ascii = isAscii(raw);
-  if (!ascii) {
+  if (!ascii && raw.includes('\udb40')) {
     const tags = decodeTags(raw);
     if (tags.length > 0) decoded.push({ kind: 'tags', text: foldText(tags) });
   }
-  const visible = visibleForm(raw);
-  const lower = foldCase(visible);
+  const visible = visibleForm(raw, ascii);
+  const lower = foldCase(visible, ascii);
   const st = scanText(lower);
   const text = rewrite(lower, st);
   if (text !== lower) Object.assign(st, countHints(text));

@@ -93,7 +93,7 @@ export function isAlnum(c: number): boolean {
 }
 
 export function isLeetDigit(c: number): boolean {
-  return c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55;
+  return c === 48 || c === 49 || c === 51 || c === 52 || c === 53 || c === 55 || c === 56 || c === 57;
 }
 
 export function isLeetSymbol(c: number): boolean {
@@ -130,6 +130,33 @@ export function countHints(s: string): Pick<TextStats, 'english' | 'rot13' | 're
   return out;
 }
 
+const C_LOWER = 1;
+const C_ALNUM = 2;
+const C_DIGIT = 4;
+const C_LEET_DIGIT = 8;
+const C_LEET_SYMBOL = 16;
+const C_B64 = 32;
+const C_HEX = 64;
+const C_SEP = 128;
+const C_MORSE = 256;
+
+function classify(c: number): number {
+  let f = 0;
+  if (c >= 97 && c <= 122) f |= C_LOWER;
+  if (isAlnum(c)) f |= C_ALNUM;
+  if (c >= 48 && c <= 57) f |= C_DIGIT;
+  if (isLeetDigit(c)) f |= C_LEET_DIGIT;
+  if (isLeetSymbol(c)) f |= C_LEET_SYMBOL;
+  if (isB64(c)) f |= C_B64;
+  if (isHexDigit(c)) f |= C_HEX;
+  if (c === 32 || c === 44 || c === 58 || c === 10 || c === 47 || c === 13 || c === 9) f |= C_SEP;
+  if (c === 46 || c === 45 || c === 0xb7 || c === 0x2022) f |= C_MORSE;
+  return f;
+}
+
+/** Character classes of ASCII, looked up once per character on the hot path. */
+const ASCII_CLASS = Uint16Array.from({ length: 128 }, (_, c) => classify(c));
+
 /** Scans a lower-cased text once. See `TextStats`. */
 export function scanText(s: string): TextStats {
   const st: TextStats = {
@@ -155,26 +182,26 @@ export function scanText(s: string): TextStats {
   let bits = 0;
   for (let i = 0; i <= len; i++) {
     const c = i < len ? s.charCodeAt(i) : 32;
-    if (c >= 97 && c <= 122) {
+    const f = c < 128 ? ASCII_CLASS[c]! : classify(c);
+    if (f & C_LOWER) {
       ah = Math.imul(ah ^ c, 0x01000193);
       aLen++;
     } else if (aLen > 0) {
-      const f = hintOf(ah | 1);
-      if (f !== 0) {
-        if (f & HINT_ENGLISH) st.english++;
-        if (f & HINT_ROT13) st.rot13++;
-        if (f & HINT_REVERSED) st.reversed++;
-        if (f & HINT_NATO) st.nato++;
+      const h = hintOf(ah | 1);
+      if (h !== 0) {
+        if (h & HINT_ENGLISH) st.english++;
+        if (h & HINT_ROT13) st.rot13++;
+        if (h & HINT_REVERSED) st.reversed++;
+        if (h & HINT_NATO) st.nato++;
       }
       ah = 0x811c9dc5;
       aLen = 0;
     }
-    const alnum = isAlnum(c);
-    if (alnum || isLeetSymbol(c)) {
+    if (f & (C_ALNUM | C_LEET_SYMBOL)) {
       wordLen++;
-      if (c >= 48 && c <= 57) {
-        if (isLeetDigit(c)) leets++;
-      } else if (alnum) letters++;
+      if (f & C_DIGIT) {
+        if (f & C_LEET_DIGIT) leets++;
+      } else if (f & C_ALNUM) letters++;
       else if (wordLen > 1) leets++;
     } else {
       if (wordLen > 0) {
@@ -193,7 +220,7 @@ export function scanText(s: string): TextStats {
       }
     }
     prevSpace = c === 32;
-    if (isB64(c)) {
+    if (f & C_B64) {
       if (runStart < 0) runStart = i;
     } else if (runStart >= 0) {
       if (i - runStart >= 16) {
@@ -203,12 +230,13 @@ export function scanText(s: string): TextStats {
       }
       runStart = -1;
     }
-    bits = c === 48 || c === 49 ? bits + 1 : 0;
-    if (bits >= 8) st.binaryRun = true;
+    if (c === 48 || c === 49) {
+      if (++bits >= 8) st.binaryRun = true;
+    } else bits = 0;
     if (c === 37) st.percents++;
     else if (c === 92 || (c === 38 && i + 1 < len && s.charCodeAt(i + 1) === 35)) st.escapes++;
     else if (c >= 0x2800 && c <= 0x28ff) st.braille = true;
-    if (c === 32 || c === 44 || c === 58 || c === 10 || c === 47 || c === 13 || c === 9) {
+    if (f & C_SEP) {
       if (tokLen > 0) {
         if (tokHex && (tokLen === 2 || tokLen === 4)) st.hexPairs++;
         if (tokMorse && tokLen <= 7) st.morseTokens++;
@@ -217,8 +245,8 @@ export function scanText(s: string): TextStats {
       tokHex = true;
       tokMorse = true;
     } else {
-      if (!isHexDigit(c) && !(c === 120 && tokLen === 1) && c !== 92) tokHex = false;
-      if (c !== 46 && c !== 45 && c !== 0xb7 && c !== 0x2022) tokMorse = false;
+      if (!(f & C_HEX) && !(c === 120 && tokLen === 1) && c !== 92) tokHex = false;
+      if (!(f & C_MORSE)) tokMorse = false;
       tokLen++;
     }
   }

@@ -78,9 +78,9 @@ export const accessSchema = z
         /** strikes halve after this long without new ones */
         halfLife: duration.default(86_400_000),
         /** at this many (decayed) strikes a user is throttled: their rate limit is multiplied by throttleFactor */
-        throttle: z.number().positive().default(6),
+        throttle: z.number().positive().default(5),
         /** at this many a user is suspended: 403 until an administrator restores them */
-        suspend: z.number().positive().default(15),
+        suspend: z.number().positive().default(14),
         /** at this many a suspended user is put up for an administrator's review */
         review: z.number().positive().default(30),
         /** share of the normal rate a throttled user keeps, 0..1 */

@@ -96,7 +96,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * Applies environment variables on top of the file:
  * SAFEGATE_PORT, SAFEGATE_HOST, SAFEGATE_DATA_DIR, SAFEGATE_UPSTREAM_URL + SAFEGATE_UPSTREAM_API_KEY
  * (falling back to OPENAI_BASE_URL / OPENAI_API_KEY), SAFEGATE_IDENTITY_SECRET, SAFEGATE_LOG_LEVEL,
- * DATABASE_URL, REDIS_URL, and the accounts variables listed in `accounts-env.ts`.
+ * DATABASE_URL, REDIS_URL, SAFEGATE_NOTIFY_WEBHOOK_URL + SAFEGATE_NOTIFY_WEBHOOK_SECRET (security
+ * notices), and the accounts variables listed in `accounts-env.ts`.
  */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   const port = envInt(env, 'SAFEGATE_PORT');
@@ -107,6 +108,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   if (env.SAFEGATE_IDENTITY_SECRET) setIn(raw, ['identity', 'secret'], env.SAFEGATE_IDENTITY_SECRET);
   if (env.DATABASE_URL) setIn(raw, ['database', 'url'], env.DATABASE_URL);
   if (env.REDIS_URL) setIn(raw, ['redis', 'url'], env.REDIS_URL);
+  if (env.SAFEGATE_NOTIFY_WEBHOOK_URL) setIn(raw, ['access', 'notify', 'webhook', 'url'], env.SAFEGATE_NOTIFY_WEBHOOK_URL);
+  if (env.SAFEGATE_NOTIFY_WEBHOOK_SECRET) setIn(raw, ['access', 'notify', 'webhook', 'secret'], env.SAFEGATE_NOTIFY_WEBHOOK_SECRET);
   applyAccountsEnv(raw, env);
 
   const baseUrl = env.SAFEGATE_UPSTREAM_URL || env.OPENAI_BASE_URL;

@@ -3,6 +3,7 @@
  * Parsed once at start (see `load.ts`); everything else receives the typed `Config`.
  */
 import { z } from 'zod';
+import { classifiersConfigSchema } from '../shared/classifier-backend-config.js';
 import { accessSchema } from './access-schema.js';
 import { accountsSchema } from './accounts-schema.js';
 
@@ -80,7 +81,7 @@ export const upstreamSchema = z
     baseUrl: z.url({ protocol: /^https?$/ }),
     /** the provider key Safegate uses; never the caller's */
     apiKey: z.string().min(1).optional(),
-    /** whole-request timeout (a long gap before the first token is normal for some providers) */
+    /** longest silence while reading an answer, between two chunks of data (a long gap before the first token is normal for some providers) */
     timeout: duration.default(600_000),
     /** time allowed to receive response headers */
     headersTimeout: duration.default(120_000),
@@ -111,6 +112,8 @@ export const configSchema = z
     /** where SQLite, the identity secret and other local state live */
     dataDir: z.string().default('.safegate'),
     upstreams: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a lower-case name'), upstreamSchema).default({}),
+    /** Safegate's classifiers: the models folder, named LLM judges and ONNX models that policies refer to */
+    classifiers: classifiersConfigSchema.prefault({}),
     /** the embedded validated-answers responder (answers every model when no upstream is configured) */
     articles: z
       .object({

@@ -59,7 +59,8 @@ export class StreamGuard {
   windows = 0;
 
   constructor(private readonly options: StreamGuardOptions) {
-    this.step = Math.max(16, Math.floor(options.holdBack / 2));
+    // Each window re-reads the overlap and the held-back tail, so a step of a whole hold-back keeps the re-checked share near 2×.
+    this.step = Math.max(16, options.holdBack);
   }
 
   get blocked(): boolean {

@@ -117,6 +117,14 @@ export interface CheckServices {
   classify?: (model: string, texts: string[]) => Promise<Array<Record<string, number>>>;
   /** Safegate's classifier back-ends (local models, provider moderation, LLM judges, ONNX models, cascades). */
   classifiers?: ClassifierBackends;
+  /**
+   * Reports a credential found in traffic that Safegate can act on: one of its
+   * own gateway keys (revoked at once) or one of its upstream keys (alert).
+   * Returns at once; handling happens in the background. Never pass other secrets.
+   */
+  reportLeak?: (leak: { kind: 'safegate_key' | 'upstream_key'; value: string; stage: 'input' | 'output'; requestId?: string }) => void;
+  /** True when `value` is exactly one of the upstream provider keys Safegate holds. Call it only on candidate matches. */
+  isUpstreamKey?: (value: string) => boolean;
   /** Generic services added by later capabilities (judge endpoints, key registries, ...). */
   [name: string]: unknown;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/auth/accounts-service.js';
 import type { Config } from '../config/schema.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -13,6 +14,8 @@ import type { AuditSink } from '../services/exchange.js';
 import type { ModerationService } from '../services/moderation.js';
 import type { GenerationEndpoint, ProxyService, Reply } from '../services/proxy.js';
 import type { UpstreamRouter } from '../upstream/router.js';
+import { createAdminRoutes } from './admin/routes.js';
+import { createAuthRoutes } from './auth/routes.js';
 import { readJsonBody } from './body.js';
 import { authenticate, type KeyVerifier } from './middleware/auth.js';
 import { SSE_HEADERS, sseStream } from './sse.js';
@@ -30,6 +33,8 @@ export interface ServerDeps {
   version: string;
   /** readiness details for /healthz (storage reachable, models loaded, ...) */
   health?: () => Promise<Record<string, unknown>>;
+  /** end-user accounts: serves /auth and /admin when present */
+  accounts?: Accounts | null;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -43,6 +48,11 @@ function clientAddr(c: Context, trustProxy: boolean): string | null {
   return env?.incoming?.socket?.remoteAddress ?? null;
 }
 
+/** Node's IncomingMessage when served by @hono/node-server (absent under other runtimes and in app.request()). */
+function nodeRequest(c: Context): (AsyncIterable<Buffer> & { readableEnded?: boolean }) | undefined {
+  return (c.env as { incoming?: AsyncIterable<Buffer> & { readableEnded?: boolean } } | undefined)?.incoming;
+}
+
 function toResponse(reply: Reply): Response {
   if (reply.type === 'json') {
     return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...reply.headers, 'content-type': 'application/json' } });
@@ -54,10 +64,10 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
   const { config, logger } = deps;
   const app = new Hono<Env>();
 
+  // Handlers set x-request-id on their own responses: touching headers after next() would take Hono off its fast response path.
   app.use('*', async (c, next) => {
     c.set('requestId', `req_${randomUUID().replaceAll('-', '')}`);
     await next();
-    c.header('x-request-id', c.get('requestId'));
   });
 
   app.onError((err, c) => {
@@ -94,14 +104,15 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
     try {
       const auth = await authenticate(c, deps.keys, config.auth.required, addr);
       keyId = auth.key?.id ?? null;
-      body = await readJsonBody(c.req.raw, config.server.bodyLimit);
+      body = await readJsonBody(c.req.raw, config.server.bodyLimit, nodeRequest(c));
       validate(endpoint === 'chat.completions' ? chatRequestSchema : responsesRequestSchema, body);
       caller = {
         keyId,
         policy: auth.key?.policy ?? null,
         addr,
         authenticated: auth.key !== null,
-        headerUser: c.req.header('x-safegate-user'),
+        // A self-service key acts only as the account that owns it, whatever user the request names.
+        headerUser: auth.key?.owner ?? c.req.header('x-safegate-user'),
         sessionHeader: c.req.header('x-safegate-session'),
         headerLevel: c.req.header('x-safegate-user-level'),
         key: auth.key,
@@ -124,7 +135,7 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
     try {
       const auth = await authenticate(c, deps.keys, config.auth.required, addr);
       keyId = auth.key?.id ?? null;
-      body = await readJsonBody(c.req.raw, config.server.bodyLimit);
+      body = await readJsonBody(c.req.raw, config.server.bodyLimit, nodeRequest(c));
       validate(moderationRequestSchema, body);
     } catch (err) {
       recordRefusal(c, 'moderations', err, keyId, started);
@@ -137,8 +148,14 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
   app.get('/v1/models', async (c) => {
     await authenticate(c, deps.keys, config.auth.required, clientAddr(c, config.server.trustProxy));
     const ids = await deps.router.listModels();
-    return c.json({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'safegate' })) });
+    return c.json({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'safegate' })) }, 200, { 'x-request-id': c.get('requestId') });
   });
+
+  if (deps.accounts) {
+    const addrOf = (c: Context) => clientAddr(c, config.server.trustProxy);
+    app.route('/auth', createAuthRoutes({ accounts: deps.accounts, clientAddr: addrOf }));
+    app.route('/admin', createAdminRoutes({ accounts: deps.accounts, clientAddr: addrOf }));
+  }
 
   app.get('/healthz', async (c) => {
     const details = deps.health ? await deps.health().catch((err: Error) => ({ error: err.name })) : {};

@@ -104,15 +104,12 @@ export type BackendName = (typeof BACKENDS)[number];
  */
 export function backendFields(allowed: readonly BackendName[]) {
   return {
-    backend: z.enum(allowed as [BackendName, ...BackendName[]]).default('local'),
-    /** a name under `classifiers.judges`, or the endpoint itself */
-    judge: z.union([backendNameSchema, judgeEndpointSchema]).optional(),
-    /** a name under `classifiers.onnx`, or the model itself */
-    onnx: z.union([backendNameSchema, onnxModelSchema]).optional(),
-    cascade: cascadeSchema.prefault({}),
-    provider: providerModerationSchema.prefault({}),
-    /** longest text per scoring call; longer segments are scored in overlapping chunks and each label keeps its largest score */
-    chunkChars: z.number().int().min(256).max(1_000_000).default(4096),
+    backend: z.enum(allowed as [BackendName, ...BackendName[]]).default('local').describe('Which classifier scores the text (see docs/classifiers.md).'),
+    judge: z.union([backendNameSchema, judgeEndpointSchema]).optional().describe('For `judge` and `cascade`: a name under `classifiers.judges`, or `{baseUrl, model, policy, ...}`.'),
+    onnx: z.union([backendNameSchema, onnxModelSchema]).optional().describe('For `onnx`: a name under `classifiers.onnx`, or `{dir, labelMap, ...}`.'),
+    cascade: cascadeSchema.prefault({}).describe('For `cascade`: the judge decides texts whose largest local score is within `[low, high]`.'),
+    provider: providerModerationSchema.prefault({}).describe('For `provider` and `inline`: Moderation API model, result cache, images.'),
+    chunkChars: z.number().int().min(256).max(1_000_000).default(4096).describe('Longest text per scoring call; longer texts are scored in overlapping chunks, each label keeping its largest score.'),
   };
 }
 

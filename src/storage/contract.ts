@@ -11,7 +11,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../pipeline/types.js';
-import type { ApiKeyRecord, AuditRecord, Store } from './types.js';
+import type { ApiKeyRecord, AuditRecord, IdentityRecord, Store, UpstreamKeyRecord, UserStateRecord } from './types.js';
 
 export interface ContractTarget {
   /** A fresh, migrated store holding no data, isolated from every other target. */
@@ -304,6 +304,196 @@ export function runStorageContract(name: string, makeStore: () => Promise<Contra
         expect(await store.audit.get(future.requestId)).toEqual(future);
         expect(await store.audit.get(none.requestId)).toEqual(none);
         expect(await store.audit.purgeExpiredContent(now)).toBe(0);
+      });
+    });
+
+    describe('key owner', () => {
+      it('stores the owner of a self-service key and leaves it out when there is none', async () => {
+        const owned = sampleKey({ owner: 'acct_1' });
+        const plain = sampleKey();
+        await store.keys.create(owned);
+        await store.keys.create(plain);
+        expect(await store.keys.get(owned.id)).toEqual(owned);
+        expect(await store.keys.get(plain.id)).toEqual(plain);
+        expect((await store.keys.get(plain.id))?.owner).toBeUndefined();
+      });
+    });
+
+    describe('security events', () => {
+      it('fills in id and time, keeps what it is given, and reads details back', async () => {
+        const before = Date.now();
+        const event = await store.securityEvents.record({
+          type: 'key.created',
+          actor: 'cli',
+          subject: 'key_a',
+          addr: null,
+          details: { name: 'ci ✓', scopes: { models: ['gpt-*'] } },
+        });
+        expect(event.id).toMatch(/^sev_[a-z2-7]{20}$/);
+        expect(event.time).toBeGreaterThanOrEqual(before);
+        expect(event.time).toBeLessThanOrEqual(Date.now());
+        expect(await store.securityEvents.query({})).toEqual([event]);
+
+        const given = await store.securityEvents.record({
+          id: 'sev_given',
+          time: T0,
+          type: 'user.suspended',
+          actor: null,
+          subject: null,
+          addr: '10.0.0.1',
+          details: {},
+        });
+        expect(given).toMatchObject({ id: 'sev_given', time: T0 });
+        expect(await store.securityEvents.query({ until: T0 + 1 })).toEqual([given]);
+      });
+
+      it('filters by time, type and subject, newest first, with a limit', async () => {
+        const types = ['key.created', 'key.revoked', 'user.suspended'];
+        for (let i = 0; i < 12; i++) {
+          await store.securityEvents.record({
+            id: `sev_${String(i).padStart(3, '0')}`,
+            time: T0 + Math.floor(i / 2) * 1000,
+            type: types[i % 3]!,
+            actor: 'system',
+            subject: i % 2 === 0 ? 'key_even' : 'key_odd',
+            addr: null,
+            details: { i },
+          });
+        }
+        const ids = (events: Array<{ id: string }>) => events.map((e) => e.id);
+        const all = await store.securityEvents.query({});
+        // Equal times order by id, descending.
+        expect(ids(all)).toEqual(Array.from({ length: 12 }, (_, i) => `sev_${String(11 - i).padStart(3, '0')}`));
+        expect(ids(await store.securityEvents.query({ type: 'key.revoked' }))).toEqual(['sev_010', 'sev_007', 'sev_004', 'sev_001']);
+        expect(ids(await store.securityEvents.query({ subject: 'key_odd', type: 'key.created' }))).toEqual(['sev_009', 'sev_003']);
+        expect(ids(await store.securityEvents.query({ since: T0 + 1000, until: T0 + 3000 }))).toEqual([
+          'sev_005',
+          'sev_004',
+          'sev_003',
+          'sev_002',
+        ]);
+        expect(ids(await store.securityEvents.query({ limit: 2 }))).toEqual(['sev_011', 'sev_010']);
+        expect(await store.securityEvents.query({ limit: 0 })).toEqual([]);
+        expect(all[0]?.details).toEqual({ i: 11 });
+      });
+    });
+
+    describe('identities', () => {
+      const identity = (overrides: Partial<IdentityRecord> = {}): IdentityRecord => ({
+        safetyId: 'sid_a',
+        userCipher: 'v1:cipher-a',
+        source: 'header',
+        keyId: 'key_1',
+        firstSeen: T0,
+        lastSeen: T0,
+        ...overrides,
+      });
+
+      it('inserts, then moves lastSeen forward only, keeping the first ciphertext', async () => {
+        await store.identities.upsert(identity());
+        expect(await store.identities.get('sid_a')).toEqual(identity());
+        await store.identities.upsert(identity({ userCipher: 'v1:other', keyId: 'key_2', source: 'body', lastSeen: T0 + 10 }));
+        expect(await store.identities.get('sid_a')).toEqual(identity({ keyId: 'key_2', source: 'body', lastSeen: T0 + 10 }));
+        await store.identities.upsert(identity({ keyId: 'key_3', lastSeen: T0 + 5 }));
+        expect((await store.identities.get('sid_a'))?.lastSeen).toBe(T0 + 10);
+        expect((await store.identities.get('sid_a'))?.keyId).toBe('key_2');
+        expect(await store.identities.get('sid_missing')).toBeUndefined();
+      });
+
+      it('pages in safety id order and replaces ciphertexts', async () => {
+        for (const id of ['sid_c', 'sid_a', 'sid_b']) await store.identities.upsert(identity({ safetyId: id }));
+        const first = await store.identities.page(null, 2);
+        expect(first.map((r) => r.safetyId)).toEqual(['sid_a', 'sid_b']);
+        expect((await store.identities.page('sid_b', 2)).map((r) => r.safetyId)).toEqual(['sid_c']);
+        await store.identities.setCipher('sid_b', 'v2:new');
+        expect((await store.identities.get('sid_b'))?.userCipher).toBe('v2:new');
+      });
+    });
+
+    describe('user state', () => {
+      const state = (overrides: Partial<UserStateRecord> = {}): UserStateRecord => ({
+        safetyId: 'sid_a',
+        state: 'ok',
+        strikes: 1.5,
+        strikesAt: T0,
+        reason: null,
+        updatedAt: T0,
+        updatedBy: null,
+        version: 1,
+        ...overrides,
+      });
+
+      it('creates only when absent and updates only from the expected version', async () => {
+        expect(await store.userState.get('sid_a')).toBeUndefined();
+        expect(await store.userState.compareAndSet(state(), null)).toBe(true);
+        expect(await store.userState.compareAndSet(state({ strikes: 9 }), null)).toBe(false);
+        expect(await store.userState.get('sid_a')).toEqual(state());
+
+        const next = state({ state: 'suspended', strikes: 10.25, reason: 'strikes', updatedBy: 'system', version: 2 });
+        expect(await store.userState.compareAndSet(next, 1)).toBe(true);
+        expect(await store.userState.compareAndSet(state({ version: 3 }), 1)).toBe(false);
+        expect(await store.userState.get('sid_a')).toEqual(next);
+      });
+
+      it('lets exactly one of two concurrent writers win', async () => {
+        await store.userState.compareAndSet(state(), null);
+        const results = await Promise.all([
+          store.userState.compareAndSet(state({ strikes: 2, version: 2 }), 1),
+          store.userState.compareAndSet(state({ strikes: 3, version: 2 }), 1),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('lists by state, most recently updated first', async () => {
+        await store.userState.compareAndSet(state({ safetyId: 'sid_1', state: 'suspended', updatedAt: T0 + 1 }), null);
+        await store.userState.compareAndSet(state({ safetyId: 'sid_2', state: 'ok', updatedAt: T0 + 2 }), null);
+        await store.userState.compareAndSet(state({ safetyId: 'sid_3', state: 'suspended', updatedAt: T0 + 3 }), null);
+        expect((await store.userState.list({ state: 'suspended' })).map((r) => r.safetyId)).toEqual(['sid_3', 'sid_1']);
+        expect((await store.userState.list({})).map((r) => r.safetyId)).toEqual(['sid_3', 'sid_2', 'sid_1']);
+        expect(await store.userState.list({ limit: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe('upstream keys', () => {
+      const upstreamKey = (overrides: Partial<UpstreamKeyRecord> = {}): UpstreamKeyRecord => ({
+        id: 'upk_a',
+        upstream: 'default',
+        cipher: 'v1:abc',
+        fingerprint: 'fp-a',
+        hint: 'sk-...wxyz',
+        status: 'active',
+        createdAt: T0,
+        revokedAt: null,
+        ...overrides,
+      });
+
+      it('creates, gets and lists per upstream, oldest first', async () => {
+        await store.upstreamKeys.create(upstreamKey({ id: 'upk_b', createdAt: T0 + 2, fingerprint: 'fp-b' }));
+        await store.upstreamKeys.create(upstreamKey());
+        await store.upstreamKeys.create(upstreamKey({ id: 'upk_c', upstream: 'other', fingerprint: 'fp-a' }));
+        expect(await store.upstreamKeys.get('upk_a')).toEqual(upstreamKey());
+        expect(await store.upstreamKeys.get('upk_missing')).toBeUndefined();
+        expect((await store.upstreamKeys.list('default')).map((k) => k.id)).toEqual(['upk_a', 'upk_b']);
+        expect((await store.upstreamKeys.list()).map((k) => k.id).sort()).toEqual(['upk_a', 'upk_b', 'upk_c']);
+      });
+
+      it('rejects a duplicate id or a duplicate key for the same upstream', async () => {
+        await store.upstreamKeys.create(upstreamKey());
+        await expect(store.upstreamKeys.create(upstreamKey({ fingerprint: 'fp-x' }))).rejects.toThrow();
+        await expect(store.upstreamKeys.create(upstreamKey({ id: 'upk_z' }))).rejects.toThrow();
+      });
+
+      it('drains, revokes once and for all, and replaces ciphertexts', async () => {
+        await store.upstreamKeys.create(upstreamKey());
+        expect(await store.upstreamKeys.setStatus('upk_a', 'draining', T0 + 1)).toBe(true);
+        expect((await store.upstreamKeys.get('upk_a'))?.status).toBe('draining');
+        expect(await store.upstreamKeys.setStatus('upk_a', 'revoked', T0 + 2)).toBe(true);
+        expect(await store.upstreamKeys.setStatus('upk_a', 'revoked', T0 + 3)).toBe(true);
+        expect(await store.upstreamKeys.setStatus('upk_a', 'active', T0 + 4)).toBe(false);
+        expect(await store.upstreamKeys.get('upk_a')).toMatchObject({ status: 'revoked', revokedAt: T0 + 2 });
+        expect(await store.upstreamKeys.setStatus('upk_missing', 'revoked', T0)).toBe(false);
+        await store.upstreamKeys.setCipher('upk_a', 'v2:def');
+        expect((await store.upstreamKeys.get('upk_a'))?.cipher).toBe('v2:def');
       });
     });
 

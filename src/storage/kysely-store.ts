@@ -2,18 +2,39 @@
  * The one `Store` implementation, written once against Kysely and run on
  * SQLite or PostgreSQL through a `StoreDialect` (see `dialects/`).
  */
+import { randomBytes } from 'node:crypto';
 import { Migrator, type Kysely, type Selectable } from 'kysely';
 import type { CheckResult } from '../pipeline/types.js';
+import { accountRepo } from './account-repo.js';
 import { migrationProvider } from './migrations/index.js';
-import type { ApiKeysTable, AuditLogTable, Database, StoreDialect } from './tables.js';
+import type {
+  ApiKeysTable,
+  AuditLogTable,
+  Database,
+  IdentitiesTable,
+  SecurityEventsTable,
+  StoreDialect,
+  UpstreamKeysTable,
+  UserStateTable,
+} from './tables.js';
 import type {
   ApiKeyRecord,
   ApiKeyRepo,
   AuditQuery,
   AuditRecord,
   AuditRepo,
+  IdentityRecord,
+  IdentityRepo,
+  SecurityEvent,
+  SecurityEventRepo,
   SettingsRepo,
   Store,
+  UpstreamKeyRecord,
+  UpstreamKeyRepo,
+  UpstreamKeyStatus,
+  UserStateName,
+  UserStateRecord,
+  UserStateRepo,
 } from './types.js';
 
 /** Default and maximum number of records one `AuditRepo.query` returns. */
@@ -32,6 +53,12 @@ export function createKyselyStore(dialect: StoreDialect): Store {
     keys: apiKeyRepo(db, dialect),
     audit: auditRepo(db, dialect),
     settings: settingsRepo(db),
+    securityEvents: securityEventRepo(db, dialect),
+    identities: identityRepo(db),
+    userState: userStateRepo(db),
+    upstreamKeys: upstreamKeyRepo(db),
+    accounts: accountRepo(db, dialect),
+    kysely: () => db,
     async migrate() {
       const migrator = new Migrator({
         db,
@@ -67,6 +94,7 @@ function apiKeyRepo(db: Kysely<Database>, dialect: StoreDialect): ApiKeyRepo {
     revokedAt: nullableNumber(row.revoked_at),
     lastUsedAt: nullableNumber(row.last_used_at),
     lastUsedAddr: row.last_used_addr,
+    ...(row.owner != null ? { owner: row.owner } : {}),
   });
   return {
     async create(r) {
@@ -84,6 +112,7 @@ function apiKeyRepo(db: Kysely<Database>, dialect: StoreDialect): ApiKeyRepo {
           revoked_at: r.revokedAt,
           last_used_at: r.lastUsedAt,
           last_used_addr: r.lastUsedAddr,
+          owner: r.owner ?? null,
         })
         .execute();
     },
@@ -219,6 +248,215 @@ function settingsRepo(db: Kysely<Database>): SettingsRepo {
         .values({ key, value })
         .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
         .execute();
+    },
+  };
+}
+
+function clampLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(limit ?? AUDIT_QUERY_DEFAULT_LIMIT), 0), AUDIT_QUERY_MAX_LIMIT);
+}
+
+/** `sev_` + 20 random base32 characters (100 bits). */
+function newEventId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  for (const byte of randomBytes(20)) out += alphabet[byte & 31];
+  return `sev_${out}`;
+}
+
+function securityEventRepo(db: Kysely<Database>, dialect: StoreDialect): SecurityEventRepo {
+  const toEvent = (row: Selectable<SecurityEventsTable>): SecurityEvent => ({
+    id: row.id,
+    time: Number(row.time),
+    type: row.type,
+    actor: row.actor,
+    subject: row.subject,
+    addr: row.addr,
+    details: (dialect.decodeJson(row.details) as Record<string, unknown>) ?? {},
+  });
+  return {
+    async record(input) {
+      const event: SecurityEvent = {
+        id: input.id ?? newEventId(),
+        time: input.time ?? Date.now(),
+        type: input.type,
+        actor: input.actor ?? null,
+        subject: input.subject ?? null,
+        addr: input.addr ?? null,
+        details: input.details ?? {},
+      };
+      await db
+        .insertInto('security_events')
+        .values({ ...event, details: JSON.stringify(event.details) })
+        .execute();
+      return event;
+    },
+    async query(q) {
+      const limit = clampLimit(q.limit);
+      if (limit === 0) return [];
+      let query = db.selectFrom('security_events').selectAll();
+      if (q.since !== undefined) query = query.where('time', '>=', q.since);
+      if (q.until !== undefined) query = query.where('time', '<', q.until);
+      if (q.type !== undefined) query = query.where('type', '=', q.type);
+      if (q.subject !== undefined) query = query.where('subject', '=', q.subject);
+      const rows = await query.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toEvent);
+    },
+  };
+}
+
+function identityRepo(db: Kysely<Database>): IdentityRepo {
+  const toRecord = (row: Selectable<IdentitiesTable>): IdentityRecord => ({
+    safetyId: row.safety_id,
+    userCipher: row.user_cipher,
+    source: row.source,
+    keyId: row.key_id,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+  });
+  return {
+    async upsert(r) {
+      await db
+        .insertInto('identities')
+        .values({
+          safety_id: r.safetyId,
+          user_cipher: r.userCipher,
+          source: r.source,
+          key_id: r.keyId,
+          first_seen: r.firstSeen,
+          last_seen: r.lastSeen,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('safety_id')
+            .doUpdateSet((eb) => ({
+              last_seen: eb.ref('excluded.last_seen'),
+              key_id: eb.ref('excluded.key_id'),
+              source: eb.ref('excluded.source'),
+            }))
+            .where('identities.last_seen', '<', r.lastSeen),
+        )
+        .execute();
+    },
+    async get(safetyId) {
+      const row = await db.selectFrom('identities').selectAll().where('safety_id', '=', safetyId).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async page(after, limit) {
+      let query = db.selectFrom('identities').selectAll();
+      if (after !== null) query = query.where('safety_id', '>', after);
+      const rows = await query.orderBy('safety_id', 'asc').limit(Math.max(0, Math.trunc(limit))).execute();
+      return rows.map(toRecord);
+    },
+    async setCipher(safetyId, userCipher) {
+      await db.updateTable('identities').set({ user_cipher: userCipher }).where('safety_id', '=', safetyId).execute();
+    },
+  };
+}
+
+function userStateRepo(db: Kysely<Database>): UserStateRepo {
+  const toRecord = (row: Selectable<UserStateTable>): UserStateRecord => ({
+    safetyId: row.safety_id,
+    state: row.state as UserStateName,
+    strikes: Number(row.strikes),
+    strikesAt: Number(row.strikes_at),
+    reason: row.reason,
+    updatedAt: Number(row.updated_at),
+    updatedBy: row.updated_by,
+    version: Number(row.version),
+  });
+  return {
+    async get(safetyId) {
+      const row = await db.selectFrom('user_state').selectAll().where('safety_id', '=', safetyId).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async compareAndSet(next, expectedVersion) {
+      const values = {
+        state: next.state,
+        strikes: next.strikes,
+        strikes_at: next.strikesAt,
+        reason: next.reason,
+        updated_at: next.updatedAt,
+        updated_by: next.updatedBy,
+        version: next.version,
+      };
+      if (expectedVersion === null) {
+        const result = await db
+          .insertInto('user_state')
+          .values({ safety_id: next.safetyId, ...values })
+          .onConflict((oc) => oc.column('safety_id').doNothing())
+          .executeTakeFirst();
+        return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      }
+      const result = await db
+        .updateTable('user_state')
+        .set(values)
+        .where('safety_id', '=', next.safetyId)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async list(q) {
+      const limit = clampLimit(q.limit);
+      if (limit === 0) return [];
+      let query = db.selectFrom('user_state').selectAll();
+      if (q.state !== undefined) query = query.where('state', '=', q.state);
+      const rows = await query.orderBy('updated_at', 'desc').orderBy('safety_id', 'asc').limit(limit).execute();
+      return rows.map(toRecord);
+    },
+  };
+}
+
+function upstreamKeyRepo(db: Kysely<Database>): UpstreamKeyRepo {
+  const toRecord = (row: Selectable<UpstreamKeysTable>): UpstreamKeyRecord => ({
+    id: row.id,
+    upstream: row.upstream,
+    cipher: row.cipher,
+    fingerprint: row.fingerprint,
+    hint: row.hint,
+    status: row.status as UpstreamKeyStatus,
+    createdAt: Number(row.created_at),
+    revokedAt: nullableNumber(row.revoked_at),
+  });
+  return {
+    async create(r) {
+      await db
+        .insertInto('upstream_keys')
+        .values({
+          id: r.id,
+          upstream: r.upstream,
+          cipher: r.cipher,
+          fingerprint: r.fingerprint,
+          hint: r.hint,
+          status: r.status,
+          created_at: r.createdAt,
+          revoked_at: r.revokedAt,
+        })
+        .execute();
+    },
+    async get(id) {
+      const row = await db.selectFrom('upstream_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async list(upstream) {
+      let query = db.selectFrom('upstream_keys').selectAll();
+      if (upstream !== undefined) query = query.where('upstream', '=', upstream);
+      const rows = await query.orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+      return rows.map(toRecord);
+    },
+    async setStatus(id, status, at) {
+      let query = db
+        .updateTable('upstream_keys')
+        .set((eb) =>
+          status === 'revoked' ? { status, revoked_at: eb.fn.coalesce('revoked_at', eb.val(at)) } : { status },
+        )
+        .where('id', '=', id);
+      if (status !== 'revoked') query = query.where('status', '!=', 'revoked');
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async setCipher(id, cipher) {
+      await db.updateTable('upstream_keys').set({ cipher }).where('id', '=', id).execute();
     },
   };
 }

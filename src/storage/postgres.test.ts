@@ -63,9 +63,18 @@ describe.skipIf(!baseUrl)('postgres store', () => {
         expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
           'api_keys',
           'audit_log',
+          'auth_account',
+          'auth_session',
+          'auth_user',
+          'auth_verification',
+          'auth_webhook_events',
+          'identities',
           'kysely_migration',
           'kysely_migration_lock',
+          'security_events',
           'settings',
+          'upstream_keys',
+          'user_state',
         ]);
       } finally {
         await client.end();

@@ -47,10 +47,22 @@ describe('sqlite store', () => {
         const indexes = raw.prepare(`select name from sqlite_master where type = 'index' and sql is not null`).all();
         expect(indexes.map((r) => (r as { name: string }).name).sort()).toEqual([
           'api_keys_hash_key',
+          'api_keys_owner_idx',
           'audit_log_content_expires_idx',
           'audit_log_key_time_idx',
           'audit_log_safety_time_idx',
           'audit_log_time_idx',
+          'auth_account_provider_key',
+          'auth_account_user_id_idx',
+          'auth_session_user_id_idx',
+          'auth_user_role_idx',
+          'auth_verification_identifier_idx',
+          'auth_webhook_events_received_idx',
+          'security_events_subject_idx',
+          'security_events_time_idx',
+          'security_events_type_idx',
+          'upstream_keys_fingerprint_key',
+          'user_state_state_idx',
         ]);
       } finally {
         raw.close();

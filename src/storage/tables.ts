@@ -25,6 +25,8 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   last_used_at: number | null;
   last_used_addr: string | null;
+  /** account that owns a self-service key; added by migration 0002 */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {
@@ -54,16 +56,63 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface SecurityEventsTable {
+  id: string;
+  time: number;
+  type: string;
+  actor: string | null;
+  subject: string | null;
+  addr: string | null;
+  details: Json;
+}
+
+export interface IdentitiesTable {
+  safety_id: string;
+  user_cipher: string;
+  source: string;
+  key_id: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface UserStateTable {
+  safety_id: string;
+  state: string;
+  strikes: number;
+  strikes_at: number;
+  reason: string | null;
+  updated_at: number;
+  updated_by: string | null;
+  version: number;
+}
+
+export interface UpstreamKeysTable {
+  id: string;
+  upstream: string;
+  cipher: string;
+  fingerprint: string;
+  hint: string;
+  status: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   settings: SettingsTable;
+  security_events: SecurityEventsTable;
+  identities: IdentitiesTable;
+  user_state: UserStateTable;
+  upstream_keys: UpstreamKeysTable;
 }
 
 /** Column types that differ between dialects; migrations are written against these. */
 export interface ColumnTypes {
   json: ColumnDataType;
   boolean: ColumnDataType;
+  /** date and time as libraries such as better-auth write it: `timestamptz` on PostgreSQL, `date` (ISO text) on SQLite */
+  timestamp: ColumnDataType;
 }
 
 /**

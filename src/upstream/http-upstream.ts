@@ -128,10 +128,10 @@ export class HttpUpstream implements Upstream {
       const res = await this.send(req, lease?.key ?? this.config.apiKey);
       if (res.kind === 'json') return res;
       // Streams hold the key until the last event is read (or the reader stops); a timer bounds a stream never read.
-      const bound = setTimeout(() => release(), this.config.timeout);
-      bound.unref?.();
       const done = release;
       release = () => undefined;
+      const bound = setTimeout(done, this.config.timeout);
+      bound.unref?.();
       return { ...res, events: releasing(res.events, () => (clearTimeout(bound), done())) };
     } finally {
       release();
@@ -141,7 +141,8 @@ export class HttpUpstream implements Upstream {
   private async send(req: UpstreamRequest, apiKey: string | undefined): Promise<UpstreamResponse> {
     const stream = req.body.stream === true;
     const payload = JSON.stringify(req.body);
-    const signal = AbortSignal.any([req.signal, AbortSignal.timeout(this.config.timeout)]);
+    // Timeouts come from the dispatcher (headersTimeout, bodyTimeout): no per-request timer or combined signal on the hot path.
+    const signal = req.signal;
     const url = this.base + PATHS[req.endpoint];
     for (let attempt = 0; ; attempt++) {
       let res: Dispatcher.ResponseData;
@@ -190,8 +191,8 @@ export class HttpUpstream implements Upstream {
     }
   }
 
-  private transportError(err: unknown, signal: AbortSignal): GatewayError {
-    if (signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+  private transportError(err: unknown, _signal: AbortSignal): GatewayError {
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       return new GatewayError('UPSTREAM_TIMEOUT', { cause: err });
     }
     return new GatewayError('UPSTREAM_UNAVAILABLE', { cause: err });

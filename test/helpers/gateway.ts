@@ -34,7 +34,8 @@ export async function startGateway(config: ConfigInput = {}, options: GatewayOpt
   });
   const parsed = configSchema.parse({ dataDir, logging: { level: 'info' }, ...config, server: { port: 0, ...config.server } });
   const gateway = await createGateway({ config: parsed, file: null, env: {} }, { logDestination: destination, defaultMetrics: false, ...options });
-  const { port } = await gateway.listen(0, '127.0.0.1');
+  // Port 0 (the default) picks a free port; a test that needs the address up front (links, OAuth redirects) passes one.
+  const { port } = await gateway.listen(parsed.server.port, '127.0.0.1');
   const created = await gateway.keys.create({ name: 'test' });
   const url = `http://127.0.0.1:${port}/v1`;
   return {

@@ -16,8 +16,8 @@ export interface CapturedRequest {
 export interface Script {
   /** answer text for a request (default: echoes "ok") */
   answer?: (body: Record<string, unknown>, req: CapturedRequest) => string;
-  /** reply with this status and error body instead */
-  error?: (body: Record<string, unknown>, attempt: number) => { status: number; body: unknown; headers?: Record<string, string> } | null;
+  /** reply with this status and error body instead (`req` gives the headers, e.g. to check the provider key) */
+  error?: (body: Record<string, unknown>, attempt: number, req: CapturedRequest) => { status: number; body: unknown; headers?: Record<string, string> } | null;
   /** characters per streamed delta */
   chunkSize?: number;
   /** delay between streamed deltas, ms */
@@ -26,6 +26,8 @@ export interface Script {
   breakAfter?: number;
   /** tool call to return (chat) */
   toolCall?: { name: string; arguments: string } | null;
+  /** record requests in `requests` (default true; benchmarks turn it off to keep memory flat) */
+  keepRequests?: boolean;
   /** moderation results */
   moderation?: (input: unknown) => unknown;
 }
@@ -60,12 +62,16 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
     for await (const c of req) raw += c;
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     const captured: CapturedRequest = { path: req.url ?? '', headers: req.headers, body, raw };
-    state.requests.push(captured);
     const s = state.script;
-    const key = `${req.url}:${raw}`;
-    const attempt = (attempts.get(key) ?? 0) + 1;
-    attempts.set(key, attempt);
-    const err = s.error?.(body, attempt);
+    if (s.keepRequests !== false) state.requests.push(captured);
+    // Attempts are counted only while a test scripts errors, so long benchmark runs keep no per-request state.
+    let attempt = 1;
+    if (s.error) {
+      const key = `${req.url}:${raw}`;
+      attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+    }
+    const err = s.error?.(body, attempt, captured);
     if (err) {
       res.writeHead(err.status, { 'content-type': 'application/json', ...err.headers });
       res.end(typeof err.body === 'string' ? err.body : JSON.stringify(err.body));

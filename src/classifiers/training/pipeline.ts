@@ -15,14 +15,19 @@ import { AUGMENT_METHODS, augmentText, Rng } from './augment.js';
 import { chooseThreshold, fitPlatt } from './calibrate.js';
 import { assignSplits, isPermissiveLicense, loadDataDir, loadJsonl, type LabelledRecord, type Split } from './data.js';
 import { trainLinear, type Example } from './sgd.js';
-import { taskLabels, type TaskSpec } from './tasks.js';
+import { impliedWeight, taskLabels, type TaskSpec } from './tasks.js';
 
 export interface TrainInputs {
   /** All records of the shared data folder (the split is computed over all of them). */
   records: LabelledRecord[];
   splits: Split[];
-  /** Hand-written training records (always `train`, never evaluated as validation). */
+  /** Hand-written training records (`extra/*.train.jsonl`), always fitted. */
   extra: LabelledRecord[];
+  /**
+   * Hand-written benign-but-scary records (`extra/*.calibration.jsonl`), never
+   * fitted: thresholds are raised until few of them are flagged.
+   */
+  extraCalibration: LabelledRecord[];
 }
 
 export interface TrainResult {
@@ -32,15 +37,51 @@ export interface TrainResult {
   log: string[];
 }
 
-/** Loads the shared data and the hand-written training extras. */
+function loadExtras(extraDir: string, suffix: string): LabelledRecord[] {
+  return readdirSync(extraDir)
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .flatMap((f) => loadJsonl(join(extraDir, f), `extra:${f.slice(0, -suffix.length)}`));
+}
+
+/** Loads the shared data and the hand-written extras. */
 export function loadTrainInputs(dataDir: string, extraDir: string): TrainInputs {
   const records = loadDataDir(dataDir);
   const splits = assignSplits(records);
-  const extra = readdirSync(extraDir)
-    .filter((f) => f.endsWith('.train.jsonl'))
-    .sort()
-    .flatMap((f) => loadJsonl(join(extraDir, f), `extra:${f.replace(/\.train\.jsonl$/, '')}`));
-  return { records, splits, extra };
+  return {
+    records, splits,
+    extra: loadExtras(extraDir, '.train.jsonl'),
+    extraCalibration: loadExtras(extraDir, '.calibration.jsonl'),
+  };
+}
+
+/** Datasets whose `meta.question` is a benign user question (the question asked about a document or page). */
+const QUESTION_DATASETS = ['medquad_medical_answers', 'bipia_indirect_injection'];
+
+/**
+ * Benign questions carried in the meta of permissive records (MedQuAD's
+ * templated medical questions, BIPIA's user questions about a document), as
+ * records of their own with `benign = 1`. They add ordinary question-shaped
+ * negatives, which the benign pools have few of. Only records already chosen
+ * for fitting are used, so the split is respected.
+ */
+export function derivedQuestions(records: readonly LabelledRecord[]): LabelledRecord[] {
+  const seen = new Set<string>();
+  const out: LabelledRecord[] = [];
+  for (const r of records) {
+    const q = r.meta.question;
+    if (!QUESTION_DATASETS.includes(r.dataset) || typeof q !== 'string') continue;
+    const text = q.replace(/^Q:\s*/, '').trim();
+    if (text.length < 8 || seen.has(text)) continue;
+    seen.add(text);
+    out.push({ ...r, id: `${r.id}:question`, text, labels: { benign: 1 }, dataset: `${r.dataset}:question`, meta: {} });
+  }
+  return out;
+}
+
+function toExample(fx: FeatureExtractor, text: string, y: Int8Array, w: number): Example {
+  const { idx, ranges } = fx.extract(text);
+  return { idx: idx.slice(), ranges: ranges.slice(), y, w };
 }
 
 function hasKnown(y: Int8Array): boolean {
@@ -51,15 +92,26 @@ function isPositive(y: Int8Array): boolean {
   return y.some((v) => v === 1);
 }
 
+/**
+ * Which records may be fitted: `permissive` (shipped models) or `all`, which
+ * also uses non-commercial, copyleft and unlicensed records and must only
+ * produce an optional, clearly labelled model that is off by default.
+ */
+export type LicensePolicy = 'permissive' | 'all';
+
 /** Trains, calibrates and quantises one task. `log` receives progress lines. */
-export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log: (m: string) => void = () => {}): TrainResult {
+export function trainTask(
+  task: TaskSpec, inputs: TrainInputs, seed: number, log: (m: string) => void = () => {},
+  licenses: LicensePolicy = 'permissive',
+): TrainResult {
+  const allowed = (r: LabelledRecord): boolean => licenses === 'all' || isPermissiveLicense(r.license);
   const lines: string[] = [];
   const say = (m: string): void => {
     lines.push(m);
     log(m);
   };
   const rng = new Rng(seed);
-  const fx = new FeatureExtractor(task.features);
+  const fx = new FeatureExtractor(task.features, task.windows);
   const usage: TrainResult['usage'] = {};
   const note = (r: LabelledRecord, part: 'train' | 'calibration'): void => {
     const u = (usage[r.dataset] ??= { train: 0, calibration: 0, license: [] });
@@ -70,12 +122,13 @@ export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log
   const fitRecords: LabelledRecord[] = [];
   const calRecords: LabelledRecord[] = [];
   inputs.records.forEach((r, i) => {
-    if (!isPermissiveLicense(r.license)) return;
+    if (!allowed(r)) return;
     const s = inputs.splits[i];
     if (s === 'train') fitRecords.push(r);
     else if (s === 'calibration') calRecords.push(r);
   });
-  fitRecords.push(...inputs.extra.filter((r) => isPermissiveLicense(r.license)));
+  fitRecords.push(...derivedQuestions(fitRecords));
+  fitRecords.push(...inputs.extra.filter(allowed));
 
   const examples: Example[] = [];
   let augmented = 0;
@@ -83,18 +136,19 @@ export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log
     const y = taskLabels(task, r, true);
     if (!hasKnown(y)) continue;
     note(r, 'train');
-    examples.push({ idx: fx.extract(r.text).slice(), y, w: 1 });
+    const w = hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1);
+    examples.push(toExample(fx, r.text, y, w));
     const pAug = isPositive(y) ? task.augment.positive : task.augment.negative;
     if (pAug > 0 && rng.next() < pAug) {
       const method = rng.pick(task.augment.methods.length > 0 ? task.augment.methods : AUGMENT_METHODS);
-      examples.push({ idx: fx.extract(augmentText(r.text, method, rng)).slice(), y, w: task.augment.weight });
+      examples.push(toExample(fx, augmentText(r.text, method, rng), y, w * task.augment.weight));
       augmented++;
     }
   }
-  const pos = task.labels.map((_, j) => examples.filter((e) => e.y[j] === 1 && e.w === 1).length);
-  const neg = task.labels.map((_, j) => examples.filter((e) => e.y[j] === 0 && e.w === 1).length);
+  const pos = task.labels.map((_, j) => examples.filter((e) => e.y[j] === 1).length);
+  const neg = task.labels.map((_, j) => examples.filter((e) => e.y[j] === 0).length);
   say(`${task.name}: ${examples.length - augmented} training records (+${augmented} obfuscated copies)`);
-  task.labels.forEach((l, j) => say(`  ${l}: ${pos[j]} positive, ${neg[j]} negative`));
+  task.labels.forEach((l, j) => say(`  ${l}: ${pos[j]} positive, ${neg[j]} negative examples (with copies)`));
 
   const fitted = trainLinear(examples, task.labels.length, task.features.bits, { ...task.train, seed, log: say });
   const k = task.labels.length;
@@ -109,7 +163,7 @@ export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log
     scale,
     calibration: identity,
     thresholds: {} as Record<string, number>,
-    ...(task.longText !== undefined ? { longText: task.longText } : {}),
+    ...(task.windows !== undefined ? { windows: task.windows } : {}),
   };
   const raw = new HashedLinearModel({ header, weights: q });
 
@@ -123,6 +177,8 @@ export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log
     calY.push(y);
     calZ.push(raw.logits(r.text));
   }
+  const hardY = inputs.extraCalibration.map((r) => taskLabels(task, r, false));
+  const hardZ = inputs.extraCalibration.map((r) => raw.logits(r.text));
   const calibration: Calibration[] = [];
   const thresholds: Record<string, number> = {};
   task.labels.forEach((label, j) => {
@@ -138,7 +194,13 @@ export function trainTask(task: TaskSpec, inputs: TrainInputs, seed: number, log
     calibration.push(cal);
     const p = z.map((v) => 1 / (1 + Math.exp(-(cal.a * v + cal.b))));
     const policy = task.thresholds[label] ?? task.defaultThreshold;
-    thresholds[label] = chooseThreshold(p, y, policy);
+    const hard = hardZ.filter((_, i) => hardY[i]![j] === 0).map((row) => 1 / (1 + Math.exp(-(cal.a * row[j]! + cal.b))));
+    thresholds[label] = Math.max(
+      chooseThreshold(p, y, policy),
+      hard.length > 0 && policy.hardNegativeRate !== undefined
+        ? chooseThreshold(hard, hard.map(() => 0), { kind: 'fpr', fpr: policy.hardNegativeRate })
+        : 0,
+    );
     const npos = y.filter((v) => v === 1).length;
     say(`  calibration ${label}: ${npos} pos / ${y.length - npos} neg, a=${cal.a.toFixed(3)} b=${cal.b.toFixed(3)}, threshold ${thresholds[label]}`);
   });

@@ -1,15 +1,21 @@
 /**
  * Multi-label logistic regression over hashed features, trained with AdaGrad.
  *
- * Each example is a bag of bucket indices (with repetition) scaled by 1/√n,
- * exactly as `HashedLinearModel` scores it. Labels are 1, 0 or -1 (unknown);
- * unknown labels contribute no loss, so one model can learn from datasets that
- * label different subsets of its outputs.
+ * Each example is a bag of bucket indices (with repetition) plus the ranges
+ * `HashedLinearModel` scores (whole text, windows, decoded payloads). After
+ * `warmup` epochs on whole texts, each label is trained on its highest-scoring
+ * range (max pooling, as at inference): for a negative that is its most
+ * suspicious window (hard negative), for a positive the window most likely to
+ * hold the attack. Labels are 1, 0 or -1 (unknown); unknown labels contribute
+ * no loss, so one model can learn from datasets that label different subsets
+ * of its outputs.
  */
 import { Rng } from './augment.js';
 
 export interface Example {
   idx: Int32Array;
+  /** Pairs [start, end) into `idx`; the first pair is the whole text. */
+  ranges: Int32Array;
   /** Per label: 1, 0, or -1 for unknown (masked out of the loss). */
   y: Int8Array;
   /** Sample weight (e.g. to down-weight augmented copies). */
@@ -23,6 +29,8 @@ export interface TrainOptions {
   /** L2 penalty applied to touched weights at each update. */
   l2: number;
   seed: number;
+  /** Epochs trained on whole texts only before max pooling over ranges starts. */
+  warmup: number;
   /**
    * Per-label weight of positives relative to negatives is (nNeg/nPos)^balance:
    * 0 leaves the classes as they are, 1 fully balances them.
@@ -63,13 +71,6 @@ function classWeights(examples: readonly Example[], k: number, balance: number):
   return { pos, neg };
 }
 
-export function logitOf(model: LinearWeights, idx: Int32Array, j: number): number {
-  const { weights, k } = model;
-  let a = 0;
-  for (let i = 0; i < idx.length; i++) a += weights[idx[i]! * k + j]!;
-  return model.bias[j]! + (idx.length > 0 ? a / Math.sqrt(idx.length) : 0);
-}
-
 export function trainLinear(examples: readonly Example[], k: number, bits: number, opts: TrainOptions): LinearWeights {
   const size = (1 << bits) * k;
   const weights = new Float32Array(size);
@@ -79,32 +80,56 @@ export function trainLinear(examples: readonly Example[], k: number, bits: numbe
   const cw = classWeights(examples, k, opts.balance);
   const order = examples.map((_, i) => i);
   const rng = new Rng(opts.seed);
-  const z = new Float64Array(k);
   const err = new Float64Array(k);
+  const best = new Int32Array(k);
+  let cum = new Float64Array(1 << 16);
   const eps = 1e-6;
+  const update = (idx: Int32Array, a: number, b: number, j: number, e: number): void => {
+    const v = 1 / Math.sqrt(b - a);
+    for (let i = a; i < b; i++) {
+      const pi = idx[i]! * k + j;
+      const g = e * v + opts.l2 * weights[pi]!;
+      const acc = g2[pi]! + g * g;
+      g2[pi] = acc;
+      weights[pi]! -= (opts.lr * g) / (Math.sqrt(acc) + eps);
+    }
+  };
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     rng.shuffle(order);
+    const pooled = epoch >= opts.warmup;
     let loss = 0;
     let seen = 0;
     for (const oi of order) {
       const ex = examples[oi]!;
       const { idx, y } = ex;
       const n = idx.length;
-      const v = n > 0 ? 1 / Math.sqrt(n) : 0;
-      z.fill(0);
+      if (n === 0) continue;
+      const nr = pooled ? ex.ranges.length : 2;
+      if (cum.length < (n + 1) * k) cum = new Float64Array((n + 1) * k * 2);
+      for (let j = 0; j < k; j++) cum[j] = 0;
       for (let i = 0; i < n; i++) {
         const base = idx[i]! * k;
-        for (let j = 0; j < k; j++) z[j]! += weights[base + j]!;
+        const from = i * k;
+        for (let j = 0; j < k; j++) cum[from + k + j] = cum[from + j]! + weights[base + j]!;
       }
       let any = false;
       for (let j = 0; j < k; j++) {
         const t = y[j]!;
-        if (t < 0) {
-          err[j] = 0;
-          continue;
+        err[j] = 0;
+        if (t < 0) continue;
+        let zBest = -Infinity;
+        for (let r = 0; r < nr; r += 2) {
+          const a = ex.ranges[r]!;
+          const b = ex.ranges[r + 1]!;
+          if (b <= a) continue;
+          const z = bias[j]! + (cum[b * k + j]! - cum[a * k + j]!) / Math.sqrt(b - a);
+          if (z > zBest) {
+            zBest = z;
+            best[j] = r;
+          }
         }
-        const zz = bias[j]! + z[j]! * v;
-        const p = 1 / (1 + Math.exp(-zz));
+        if (zBest === -Infinity) continue;
+        const p = 1 / (1 + Math.exp(-zBest));
         const sw = ex.w * (t === 1 ? cw.pos[j]! : cw.neg[j]!);
         err[j] = (p - t) * sw;
         loss += -sw * (t === 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
@@ -115,20 +140,31 @@ export function trainLinear(examples: readonly Example[], k: number, bits: numbe
         bias[j]! -= (opts.lr * gb) / (Math.sqrt(bg2[j]!) + eps);
       }
       if (!any) continue;
-      for (let i = 0; i < n; i++) {
-        const base = idx[i]! * k;
+      let shared = true;
+      for (let j = 1; j < k; j++) if (best[j] !== best[0]) shared = false;
+      if (shared && k > 1) {
+        const a = ex.ranges[best[0]!]!;
+        const b = ex.ranges[best[0]! + 1]!;
+        const v = 1 / Math.sqrt(b - a);
+        for (let i = a; i < b; i++) {
+          const base = idx[i]! * k;
+          for (let j = 0; j < k; j++) {
+            const e = err[j]!;
+            if (e === 0) continue;
+            const pi = base + j;
+            const g = e * v + opts.l2 * weights[pi]!;
+            const acc = g2[pi]! + g * g;
+            g2[pi] = acc;
+            weights[pi]! -= (opts.lr * g) / (Math.sqrt(acc) + eps);
+          }
+        }
+      } else {
         for (let j = 0; j < k; j++) {
-          const e = err[j]!;
-          if (e === 0) continue;
-          const pi = base + j;
-          const g = e * v + opts.l2 * weights[pi]!;
-          const acc = g2[pi]! + g * g;
-          g2[pi] = acc;
-          weights[pi]! -= (opts.lr * g) / (Math.sqrt(acc) + eps);
+          if (err[j] !== 0) update(idx, ex.ranges[best[j]!]!, ex.ranges[best[j]! + 1]!, j, err[j]!);
         }
       }
     }
-    opts.log?.(`epoch ${epoch + 1}/${opts.epochs} loss ${(loss / Math.max(seen, 1)).toFixed(4)}`);
+    opts.log?.(`epoch ${epoch + 1}/${opts.epochs}${pooled ? ' (pooled)' : ''} loss ${(loss / Math.max(seen, 1)).toFixed(4)}`);
   }
   return { bits, k, weights, bias };
 }

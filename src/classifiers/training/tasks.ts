@@ -3,7 +3,7 @@
  * label derivation, augmentation, optimiser settings and threshold policy.
  * Changing a value here and re-running `train.ts` reproduces a model.
  */
-import type { FeatureSpec } from '../features.js';
+import type { FeatureSpec, WindowSpec } from '../features.js';
 import { CLASSIFIER_LABELS, MODERATION_LABELS, type ClassifierName, type Label } from '../labels.js';
 import type { AugmentMethod } from './augment.js';
 import type { ThresholdPolicy } from './calibrate.js';
@@ -15,13 +15,14 @@ export interface TaskSpec {
   description: string;
   labels: readonly Label[];
   features: FeatureSpec;
-  longText?: { window: number; stride: number };
+  windows?: WindowSpec;
   /**
    * Datasets whose records are, by construction, negatives for this task
-   * although the label is absent (e.g. tweets are not prompt injections).
-   * Used for training only; evaluation uses the labels as given.
+   * although the label is absent (e.g. tweets are not prompt injections),
+   * with the sample weight such records get. Training only; evaluation uses
+   * the labels as given.
    */
-  impliedNegativeDatasets: readonly string[];
+  impliedNegatives: readonly { datasets: readonly string[]; weight: number }[];
   augment: {
     /** Probability of adding one obfuscated copy of a training record, by its label. */
     positive: number;
@@ -55,46 +56,54 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     name: 'injection',
     description: 'Prompt injection and jailbreak attempts, direct (user input) and indirect (documents, tool results).',
     labels: CLASSIFIER_LABELS.injection,
-    features: FEATURES,
-    longText: { window: 1024, stride: 512 },
-    impliedNegativeDatasets: [...CONTENT_DATASETS, 'harmful_requests', 'multijail_multilingual_requests'],
+    features: { ...FEATURES, bits: 22 },
+    windows: { block: 50, sizes: [2, 4], stride: 1 },
+    impliedNegatives: [],
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
-    train: { epochs: 8, lr: 0.2, l2: 1e-6, balance: 0.5 },
-    thresholds: { injection: { kind: 'fpr', fpr: 0.01 } },
-    defaultThreshold: { kind: 'fpr', fpr: 0.01 },
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    // Half the 1% budget on the (permissive-only, narrower) calibration slice, so broader traffic stays near 1%.
+    thresholds: { injection: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.02 } },
+    defaultThreshold: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.02 },
   },
   harmful_request: {
     name: 'harmful_request',
     description: 'Requests for dangerous or harmful assistance (as opposed to merely rude or dark language).',
     labels: CLASSIFIER_LABELS.harmful_request,
-    features: FEATURES,
-    impliedNegativeDatasets: CONTENT_DATASETS,
+    features: { ...FEATURES, bits: 22 },
+    windows: { block: 50, sizes: [2, 4], stride: 1 },
+    impliedNegatives: [{ datasets: CONTENT_DATASETS, weight: 1 }],
     augment: { positive: 0.3, negative: 0.1, methods: ALL_METHODS, weight: 0.5 },
-    train: { epochs: 8, lr: 0.2, l2: 1e-6, balance: 0.5 },
-    thresholds: { harmful_request: { kind: 'fpr', fpr: 0.03 } },
-    defaultThreshold: { kind: 'fpr', fpr: 0.03 },
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    // The calibration slice is permissive-only and narrower than real traffic; 1% there lands near 5% on validation.
+    thresholds: { harmful_request: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.04 } },
+    defaultThreshold: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.04 },
   },
   moderation: {
     name: 'moderation',
     description: "Content moderation over OpenAI's taxonomy, one calibrated score per category.",
     labels: MODERATION_LABELS,
     features: { ...FEATURES, bits: 18 },
-    impliedNegativeDatasets: [],
+    impliedNegatives: [],
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
-    train: { epochs: 8, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
     thresholds: {},
-    defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5 },
+    defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, hardNegativeRate: 0.01 },
   },
 };
+
+/** Weight of a record whose labels are implied by its dataset, or undefined when no rule applies. */
+export function impliedWeight(task: TaskSpec, r: LabelledRecord): number | undefined {
+  return task.impliedNegatives.find((g) => g.datasets.includes(r.dataset))?.weight;
+}
 
 /**
  * Labels of a record for a task: 1, 0, or -1 (unknown). A record marked
  * `benign = 1` is a negative for every task label; `impliedNegatives`
- * additionally applies the task's dataset rule.
+ * additionally applies the task's dataset rules.
  */
 export function taskLabels(task: TaskSpec, r: LabelledRecord, impliedNegatives: boolean): Int8Array {
   const y = new Int8Array(task.labels.length);
-  const implied = impliedNegatives && task.impliedNegativeDatasets.includes(r.dataset);
+  const implied = impliedNegatives && impliedWeight(task, r) !== undefined;
   task.labels.forEach((label, j) => {
     const v = r.labels[label];
     y[j] = v !== undefined ? v : r.labels.benign === 1 || implied ? 0 : -1;

@@ -58,7 +58,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     return {
       name: 'postgres',
       db,
-      columnTypes: { json: 'jsonb', boolean: 'boolean' },
+      columnTypes: { json: 'jsonb', boolean: 'boolean', timestamp: 'timestamptz' },
       migrationSchema: schema,
       decodeJson: (raw) => raw,
       encodeBool: (value) => value,

@@ -83,7 +83,7 @@ export function createSqliteDialect(dataDir: string): StoreDialect {
   return {
     name: 'sqlite',
     db: new Kysely<Database>({ dialect: new SafegateSqliteDialect(database) }),
-    columnTypes: { json: 'text', boolean: 'integer' },
+    columnTypes: { json: 'text', boolean: 'integer', timestamp: 'date' },
     decodeJson: (raw) => (typeof raw === 'string' ? JSON.parse(raw) : raw),
     // better-sqlite3 binds no booleans; SQLite has none either.
     encodeBool: (value) => (value ? 1 : 0),

@@ -10,9 +10,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { ColumnTypes } from '../tables.js';
 import { initial } from './0001-initial.js';
+import { security } from './0002-security.js';
+import { accounts } from './0003-accounts.js';
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, build: (types: ColumnTypes) => Migration]> = [
   ['0001_initial', initial],
+  ['0002_security', security],
+  ['0003_accounts', accounts],
 ];
 
 export function migrationProvider(types: ColumnTypes): MigrationProvider {

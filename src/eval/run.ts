@@ -1,0 +1,87 @@
+/**
+ * Command line: evaluates the shipped classifiers on the validation split of
+ * ../shared/data and writes `docs/classifier-eval.md` and `docs/classifier-eval.json`.
+ *
+ *   node --import tsx src/eval/run.ts [--data <dir>] [--jsonl <file>] [--models <dir>]
+ *     [--split validation|train|calibration|all] [--out <file.md>] [--json <file.json>] [--no-cards]
+ *
+ * Also refreshes the generated block of each `models/<name>/card.md` (unless
+ * `--no-cards` or `--jsonl` is given).
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadClassifier } from '../classifiers/registry.js';
+import type { ClassifierName } from '../classifiers/labels.js';
+import { defaultModelsDir, packageRoot } from '../classifiers/paths.js';
+import { loadJsonl, type LabelledRecord, type Split } from '../classifiers/training/data.js';
+import { evaluate } from './evaluate.js';
+import { renderJson, renderMarkdown } from './report.js';
+import { cardMetrics, updateCard } from './cards.js';
+import { modelTargets, type TargetResult } from './targets.js';
+
+function targetTable(results: TargetResult[]): string {
+  const rows = results.map((t) => {
+    const v = t.name.includes('AUPRC') ? t.value.toFixed(3) : `${(t.value * 100).toFixed(1)}%`;
+    const goal = t.name.includes('AUPRC') ? t.target.toFixed(2) : `${(t.target * 100).toFixed(1)}%`;
+    const n = t.positives !== undefined ? ` (${t.positives} pos / ${t.negatives} neg)` : '';
+    return `| ${t.name} | ${v} | ${t.direction} ${goal} | ${t.met ? 'met' : '**not met**'} | ${t.definition}${n} |`;
+  });
+  return ['| target | validation | goal | status | measured on |', '|---|---:|---:|---|---|', ...rows].join('\n');
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      jsonl: { type: 'string', multiple: true },
+      models: { type: 'string' },
+      split: { type: 'string', default: 'validation' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      'no-cards': { type: 'boolean', default: false },
+    },
+  });
+  const root = packageRoot();
+  const heldoutPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-scary.heldout.jsonl');
+  const heldout: LabelledRecord[] = loadJsonl(heldoutPath);
+  const targets: TargetResult[] = [];
+  const modelsDir = values.models !== undefined ? resolve(values.models) : undefined;
+  const t0 = Date.now();
+  const report = evaluate({
+    ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
+    modelsDir,
+    extraSets: [heldoutPath],
+    onScores: (name: ClassifierName, records, scores) => {
+      const rows = records.map((r, i) => ({ r, s: scores[i]! }));
+      targets.push(...modelTargets(name, loadClassifier(name, modelsDir), rows, heldout));
+    },
+  });
+  const preamble = [
+    '',
+    '## Targets',
+    '',
+    'Measured on the validation split made from ../shared/data (20% of groups, never used for fitting, calibration or ' +
+      'threshold choice; it includes records whose licences keep them out of training). The project\'s own held-out ' +
+      'data may differ.',
+    '',
+    targetTable(targets),
+    '',
+  ].join('\n');
+  const md = join(root, 'docs', 'classifier-eval.md');
+  const json = join(root, 'docs', 'classifier-eval.json');
+  writeFileSync(resolve(values.out ?? md), renderMarkdown(report, preamble));
+  writeFileSync(resolve(values.json ?? json), renderJson({ ...report, targets } as typeof report));
+  if (!values['no-cards'] && values.jsonl === undefined) {
+    const dir = modelsDir ?? defaultModelsDir();
+    for (const m of report.models) {
+      const mine = targets.filter((t) => t.model === m.name);
+      const note = `the \`${report.data.split}\` split of ${report.data.records} records (${report.generatedAt.slice(0, 10)})`;
+      updateCard(dir, m.name, cardMetrics(m.name, loadClassifier(m.name, modelsDir), m, mine, note));
+    }
+  }
+  for (const t of targets) console.log(`${t.met ? 'met    ' : 'NOT MET'} ${t.name}: ${t.value.toFixed(4)} (goal ${t.direction} ${t.target})`);
+  console.log(`evaluated ${report.data.records} records in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+main();

@@ -1,0 +1,99 @@
+/**
+ * The project's quality targets, measured on labelled records and model
+ * scores. Each target states its positive and negative sets, so the numbers
+ * can be read without the code.
+ */
+import type { Classifier } from '../classifiers/model.js';
+import { MODERATION_LABELS, type ClassifierName } from '../classifiers/labels.js';
+import type { LabelledRecord } from '../classifiers/training/data.js';
+import { evalLabel } from './evaluate.js';
+import { averagePrecision, recallAtFpr } from './metrics.js';
+
+export interface TargetResult {
+  model: ClassifierName;
+  name: string;
+  /** How positives and negatives were chosen. */
+  definition: string;
+  value: number;
+  target: number;
+  /** `≥` when higher is better, `≤` otherwise. */
+  direction: '≥' | '≤';
+  met: boolean;
+  positives?: number;
+  negatives?: number;
+}
+
+type Scored = { r: LabelledRecord; s: Record<string, number> }[];
+
+function isIndirect(r: LabelledRecord): boolean {
+  return r.dataset === 'bipia_indirect_injection' || r.meta.injection_type === 'indirect';
+}
+
+function recallTarget(
+  model: ClassifierName, name: string, definition: string, rows: Scored, label: string, fpr: number, target: number,
+  pos: (r: LabelledRecord) => boolean, neg: (r: LabelledRecord) => boolean,
+): TargetResult {
+  const p: number[] = [];
+  const y: number[] = [];
+  for (const { r, s } of rows) {
+    const v = evalLabel(r, label);
+    if (v === 1 && pos(r)) y.push(1);
+    else if (v === 0 && neg(r)) y.push(0);
+    else continue;
+    p.push(s[label] ?? 0);
+  }
+  const value = recallAtFpr(p, y, fpr).recall;
+  const positives = y.filter((v) => v === 1).length;
+  return { model, name, definition, value, target, direction: '≥', met: value >= target, positives, negatives: y.length - positives };
+}
+
+const benign = (r: LabelledRecord): boolean => r.labels.benign === 1;
+
+/** Targets computable from one model's scores; `heldout` is the benign-but-scary set. */
+export function modelTargets(name: ClassifierName, model: Classifier, rows: Scored, heldout: readonly LabelledRecord[]): TargetResult[] {
+  const out: TargetResult[] = [];
+  const all = (): boolean => true;
+  if (name === 'injection') {
+    out.push(recallTarget(name, 'injection recall at 1% FPR', 'all injection=1 vs all benign=1 records', rows, 'injection', 0.01, 0.975, all, benign));
+    out.push(recallTarget(name, 'injection recall at 1% FPR (benign_prompts only)', 'all injection=1 vs the benign_prompts dataset', rows, 'injection', 0.01, 0.975, all, (r) => r.dataset === 'benign_prompts'));
+    out.push(recallTarget(name, 'indirect injection recall at 1% FPR', 'BIPIA injected + CyberSecEval indirect vs benign=1 records + clean BIPIA documents', rows, 'injection', 0.01, 0.9, isIndirect, (r) => benign(r) || r.dataset === 'bipia_indirect_injection'));
+  }
+  if (name === 'harmful_request') {
+    out.push(recallTarget(name, 'harmful-request recall at 5% FPR', 'all harmful_request=1 vs all benign=1 records', rows, 'harmful_request', 0.05, 0.9, all, benign));
+  }
+  if (name === 'moderation') {
+    const anyP: number[] = [];
+    const anyY: number[] = [];
+    for (const { r, s } of rows) {
+      const v = evalLabel(r, 'any');
+      if (v === undefined) continue;
+      anyY.push(v);
+      anyP.push(Math.max(...MODERATION_LABELS.map((l) => s[l] ?? 0)));
+    }
+    const anyAp = averagePrecision(anyP, anyY);
+    out.push({ model: name, name: 'moderation AUPRC, any category vs none', definition: 'any category = 1 vs benign=1 or all categories 0', value: anyAp, target: 0.86, direction: '≥', met: anyAp >= 0.86 });
+    const aps: number[] = [];
+    const covered: string[] = [];
+    for (const l of MODERATION_LABELS) {
+      const p: number[] = [];
+      const y: number[] = [];
+      for (const { r, s } of rows) {
+        const v = evalLabel(r, l);
+        if (v === undefined) continue;
+        y.push(v);
+        p.push(s[l] ?? 0);
+      }
+      const npos = y.filter((v) => v === 1).length;
+      if (npos === 0 || npos === y.length) continue;
+      aps.push(averagePrecision(p, y));
+      covered.push(l);
+    }
+    const mean = aps.reduce((a, b) => a + b, 0) / Math.max(aps.length, 1);
+    out.push({ model: name, name: 'moderation AUPRC, mean over categories', definition: `categories with validation positives: ${covered.join(', ')}`, value: mean, target: 0.8, direction: '≥', met: mean >= 0.8 });
+  }
+  if (heldout.length > 0) {
+    const flagged = heldout.filter((r) => model.flagged(model.score(r.text)).length > 0).length / heldout.length;
+    out.push({ model: name, name: `${name}: benign-but-scary flagged`, definition: `hand-written held-out set (${heldout.length} texts), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
+  }
+  return out;
+}
