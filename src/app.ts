@@ -143,7 +143,7 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   };
   const proxy = new ProxyService({ policies, router, safetyIds, services, sink, metrics, logger, access });
   const localModerator = options.localModerator !== undefined ? options.localModerator : moderationUpstream || !(classifiers instanceof ClassifierHub) ? null : localModeration(classifiers, logger);
-  const moderation = new ModerationService({ router, local: localModerator, sink, metrics });
+  const moderation = new ModerationService({ router, local: localModerator, sink, metrics, safetyIds, access });
   const verifier: KeyVerifier = {
     verify: (key) => keys.verify(key),
     touch: (id, addr) => {

@@ -93,7 +93,9 @@ export class SafegateAccess implements AccessControl {
     if (scopes.endpoints && !scopes.endpoints.includes(req.endpoint)) {
       throw new GatewayError('PERMISSION_DENIED', { message: `This key may not use the ${req.endpoint} endpoint.` });
     }
-    if (compiled.models && !matchesAnyGlob(req.model, compiled.models)) {
+    // Model allow-lists name generation models; moderation models are not subject to them.
+    const generation = req.endpoint !== 'moderations';
+    if (generation && compiled.models && !matchesAnyGlob(req.model, compiled.models)) {
       throw new GatewayError('PERMISSION_DENIED', { message: 'This key may not use this model.', param: 'model' });
     }
 
@@ -105,7 +107,7 @@ export class SafegateAccess implements AccessControl {
 
     const level = await this.#level(req, hasGrant(scopes, 'assert_user_level'));
     const { limits, models, allFeatures } = this.#levels[level];
-    if (!matchesAnyGlob(req.model, models)) {
+    if (generation && !matchesAnyGlob(req.model, models)) {
       throw new GatewayError('MODEL_NOT_ALLOWED', { message: `This model is not available at the ${level} verification level.`, param: 'model' });
     }
     if (!allFeatures) {

@@ -14,6 +14,8 @@ import type { AuditSink } from '../services/exchange.js';
 import type { ModerationService } from '../services/moderation.js';
 import type { GenerationEndpoint, ProxyService, Reply } from '../services/proxy.js';
 import type { UpstreamRouter } from '../upstream/router.js';
+import { compileKeyScopes } from '../accounts/key-scopes.js';
+import type { ApiKeyRecord } from '../storage/types.js';
 import { createAdminRoutes } from './admin/routes.js';
 import { createAuthRoutes } from './auth/routes.js';
 import { readJsonBody } from './body.js';
@@ -131,23 +133,41 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
     const started = Date.now();
     const addr = clientAddr(c, config.server.trustProxy);
     let keyId: string | null = null;
+    let keyRecord: ApiKeyRecord | null = null;
     let body: Record<string, unknown>;
     try {
       const auth = await authenticate(c, deps.keys, config.auth.required, addr);
       keyId = auth.key?.id ?? null;
+      keyRecord = auth.key;
       body = await readJsonBody(c.req.raw, config.server.bodyLimit, nodeRequest(c));
       validate(moderationRequestSchema, body);
     } catch (err) {
       recordRefusal(c, 'moderations', err, keyId, started);
       throw err;
     }
-    const reply = await deps.moderation.handle(body, { requestId: c.get('requestId'), keyId, signal: c.req.raw.signal });
+    const reply = await deps.moderation.handle(body, {
+      requestId: c.get('requestId'),
+      signal: c.req.raw.signal,
+      caller: {
+        keyId,
+        policy: null,
+        addr,
+        authenticated: keyId !== null,
+        headerUser: c.req.header('x-safegate-user'),
+        sessionHeader: c.req.header('x-safegate-session'),
+        headerLevel: c.req.header('x-safegate-user-level'),
+        key: null,
+      },
+      key: keyRecord,
+    });
     return toResponse(reply);
   });
 
   app.get('/v1/models', async (c) => {
-    await authenticate(c, deps.keys, config.auth.required, clientAddr(c, config.server.trustProxy));
-    const ids = await deps.router.listModels();
+    const auth = await authenticate(c, deps.keys, config.auth.required, clientAddr(c, config.server.trustProxy));
+    // A key scoped to some models sees only those.
+    const allowed = auth.key ? compileKeyScopes(auth.key.scopes)?.models ?? null : null;
+    const ids = (await deps.router.listModels()).filter((id) => !allowed || allowed.some((re) => re.test(id)));
     return c.json({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'safegate' })) }, 200, { 'x-request-id': c.get('requestId') });
   });
 

@@ -8,7 +8,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { UpstreamRouter } from '../upstream/router.js';
 import { Exchange, type AuditSink } from './exchange.js';
 import { newId } from './refusals.js';
-import type { Reply } from './proxy.js';
+import type { SafetyIds } from '../identity/safety-id.js';
+import type { ApiKeyRecord } from '../storage/types.js';
+import type { AccessControl } from './access.js';
+import type { Caller, Reply } from './proxy.js';
 
 export interface ModerationResult {
   flagged: boolean;
@@ -25,6 +28,8 @@ export interface LocalModerator {
 
 export interface ModerationDeps {
   router: UpstreamRouter;
+  safetyIds: SafetyIds;
+  access: AccessControl;
   local: LocalModerator | null;
   sink: AuditSink;
   metrics: Metrics;
@@ -35,11 +40,25 @@ type Json = Record<string, unknown>;
 export class ModerationService {
   constructor(private readonly deps: ModerationDeps) {}
 
-  async handle(body: Json, ctx: { requestId: string; keyId: string | null; signal: AbortSignal }): Promise<Reply> {
-    const exchange = new Exchange(ctx.requestId, 'moderations', ctx.keyId, false, this.deps.sink, this.deps.metrics);
+  async handle(body: Json, ctx: { requestId: string; signal: AbortSignal; caller: Caller; key: ApiKeyRecord | null }): Promise<Reply> {
+    const { caller } = ctx;
+    const exchange = new Exchange(ctx.requestId, 'moderations', caller.keyId, false, this.deps.sink, this.deps.metrics);
     exchange.model = typeof body.model === 'string' ? body.model : 'omni-moderation-latest';
-    const headers = { 'x-request-id': ctx.requestId };
+    let headers: Record<string, string> = { 'x-request-id': ctx.requestId };
     try {
+      // Same identity and access rules as generation: key scopes, suspensions and rate limits apply here too.
+      const user = this.deps.safetyIds.resolve({
+        headerUser: caller.headerUser,
+        trustedHeader: caller.authenticated,
+        body: {},
+        session: caller.sessionHeader ?? `${caller.keyId ?? 'anonymous'}:${caller.addr ?? ''}`,
+      });
+      exchange.safetyId = user.safetyId;
+      const admission = await this.deps.access.admit({
+        endpoint: 'moderations', model: exchange.model, key: ctx.key, safetyId: user.safetyId, rawUserId: user.rawUserId,
+        userSource: user.source, claimedLevel: caller.headerLevel ?? null, addr: caller.addr, body,
+      });
+      headers = { ...admission.headers, ...headers };
       const upstream = this.deps.router.moderation();
       if (upstream) {
         const t0 = performance.now();

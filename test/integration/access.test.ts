@@ -149,6 +149,18 @@ describe('key scopes and per-key limits', () => {
     await expect(chat(gw.client({ defaultHeaders: { 'x-safegate-user': 'u3' } }))).resolves.toBeDefined();
   });
 
+  it('applies key scopes to /v1/moderations and filters /v1/models by the key\'s models', async () => {
+    const chatOnly = await gw.gateway.keys.create({ name: 'chat only', scopes: { endpoints: ['chat.completions'] } });
+    const err = await failure(gw.client({ apiKey: chatOnly.key }).moderations.create({ input: 'hello' }));
+    expect(err.status).toBe(403);
+    const modOk = await gw.gateway.keys.create({ name: 'moderation', scopes: { endpoints: ['moderations'], models: ['gpt-4o*'] } });
+    await expect(gw.client({ apiKey: modOk.key }).moderations.create({ model: 'omni-moderation-latest', input: 'hello' })).resolves.toBeDefined();
+    const models = await gw.client({ apiKey: modOk.key }).models.list();
+    expect(models.data.map((m) => m.id)).toEqual([]);
+    const all = await gw.client().models.list();
+    expect(all.data.map((m) => m.id)).toContain('gpt-test');
+  });
+
   it('refuses every request of a key whose scopes are invalid', async () => {
     const key = await gw.gateway.keys.create({ name: 'broken', scopes: { endpoints: 'all' } });
     expect((await failure(chat(gw.client({ apiKey: key.key })))).status).toBe(403);

@@ -27,7 +27,15 @@ beforeAll(async () => {
   });
   gw = await startGateway({
     server: { port },
-    accounts: { oidc: [{ id: 'test-idp', name: 'Test IdP', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret }] },
+    accounts: {
+      oidc: [{ id: 'test-idp', name: 'Test IdP', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret }],
+      oauth: {
+        google: { clientId: 'google-client', clientSecret: 'google-secret' },
+        github: { clientId: 'github-client', clientSecret: 'github-secret' },
+        microsoft: { clientId: 'microsoft-client', clientSecret: 'microsoft-secret', tenant: 'contoso.onmicrosoft.com' },
+        linkedin: { clientId: 'linkedin-client', clientSecret: 'linkedin-secret' },
+      },
+    },
   });
 });
 
@@ -69,9 +77,26 @@ async function authorizeAtIdp(authorize: URL, login: string, password: string): 
 }
 
 describe('OpenID Connect sign-in', () => {
-  it('lists the provider for the sign-in page', async () => {
+  it('lists the providers for the sign-in page', async () => {
     const res = await fetch(`${base}/auth/providers`);
-    expect(await res.json()).toMatchObject({ providers: [{ id: 'test-idp', name: 'Test IdP', kind: 'oidc' }] });
+    const { providers } = (await res.json()) as { providers: Array<{ id: string; kind: string }> };
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['preset:google', 'preset:github', 'preset:microsoft', 'preset:linkedin', 'oidc:test-idp']);
+  });
+
+  it.each([
+    ['google', 'https://accounts.google.com/o/oauth2/v2/auth', 'google-client'],
+    ['github', 'https://github.com/login/oauth/authorize', 'github-client'],
+    ['microsoft', 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize', 'microsoft-client'],
+    ['linkedin', 'https://www.linkedin.com/oauth/v2/authorization', 'linkedin-client'],
+  ])('starts the %s preset at its authorization endpoint, with state and our callback', async (provider, endpoint, clientId) => {
+    const res = await new Browser(base).post('/auth/sign-in/social', { provider, callbackURL: '/auth/me' });
+    expect(res.status).toBe(200);
+    const url = new URL(((await res.json()) as { url: string }).url);
+    expect(url.origin + url.pathname).toBe(endpoint);
+    expect(url.searchParams.get('client_id')).toBe(clientId);
+    expect(url.searchParams.get('redirect_uri')).toBe(`${base}/auth/callback/${provider}`);
+    expect(url.searchParams.get('state')).toBeTruthy();
+    expect(url.searchParams.get('scope') ?? '').toMatch(/email/);
   });
 
   it('runs the authorization code flow with PKCE and ends in a session at account_linked', async () => {
