@@ -43,8 +43,9 @@ type Env = { Variables: { requestId: string } };
 
 function clientAddr(c: Context, trustProxy: boolean): string | null {
   if (trustProxy) {
+    // The last entry is the one our own proxy appended; earlier entries come from the client and can be forged.
     const forwarded = c.req.header('x-forwarded-for');
-    if (forwarded) return forwarded.split(',')[0]!.trim();
+    if (forwarded) return forwarded.split(',').at(-1)!.trim() || null;
   }
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? null;

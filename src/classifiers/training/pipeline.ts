@@ -136,7 +136,7 @@ export function trainTask(
     const y = taskLabels(task, r, true);
     if (!hasKnown(y)) continue;
     note(r, 'train');
-    const w = hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1);
+    const w = (hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1)) * (task.datasetWeights?.[r.dataset] ?? 1);
     examples.push(toExample(fx, r.text, y, w));
     const pAug = isPositive(y) ? task.augment.positive : task.augment.negative;
     if (pAug > 0 && rng.next() < pAug) {

@@ -23,6 +23,14 @@ export interface TaskSpec {
    * the labels as given.
    */
   impliedNegatives: readonly { datasets: readonly string[]; weight: number }[];
+  /**
+   * Weak labels a dataset's README suggests for records it leaves unlabelled
+   * (e.g. Surge's toxic comments as weak harassment positives), with the
+   * sample weight such records get. Training only.
+   */
+  weakLabels?: readonly { dataset: string; when: (r: LabelledRecord) => boolean; labels: Partial<Record<Label, 0 | 1>>; weight: number }[];
+  /** Sample weight per dataset (default 1), e.g. to keep request-style data from dominating content labels. */
+  datasetWeights?: Readonly<Record<string, number>>;
   augment: {
     /** Probability of adding one obfuscated copy of a training record, by its label. */
     positive: number;
@@ -82,10 +90,16 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     name: 'moderation',
     description: "Content moderation over OpenAI's taxonomy, one calibrated score per category.",
     labels: MODERATION_LABELS,
-    features: { ...FEATURES, bits: 18 },
+    features: { ...FEATURES, bits: 19 },
+    windows: { block: 50, sizes: [2, 4], stride: 1 },
     impliedNegatives: [],
+    weakLabels: [
+      { dataset: 'surge_toxicity', when: (r) => r.meta.is_toxic === 1, labels: { harassment: 1 }, weight: 0.5 },
+    ],
+    // Their moderation labels describe what a request asks for, not harmful content itself.
+    datasetWeights: { harmful_requests: 0.3, multijail_multilingual_requests: 0.3 },
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
-    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.25 },
     thresholds: {},
     defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, hardNegativeRate: 0.01 },
   },
@@ -93,7 +107,8 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
 
 /** Weight of a record whose labels are implied by its dataset, or undefined when no rule applies. */
 export function impliedWeight(task: TaskSpec, r: LabelledRecord): number | undefined {
-  return task.impliedNegatives.find((g) => g.datasets.includes(r.dataset))?.weight;
+  return task.impliedNegatives.find((g) => g.datasets.includes(r.dataset))?.weight ??
+    task.weakLabels?.find((g) => g.dataset === r.dataset && g.when(r))?.weight;
 }
 
 /**
@@ -103,9 +118,10 @@ export function impliedWeight(task: TaskSpec, r: LabelledRecord): number | undef
  */
 export function taskLabels(task: TaskSpec, r: LabelledRecord, impliedNegatives: boolean): Int8Array {
   const y = new Int8Array(task.labels.length);
-  const implied = impliedNegatives && impliedWeight(task, r) !== undefined;
+  const implied = impliedNegatives && task.impliedNegatives.some((g) => g.datasets.includes(r.dataset));
+  const weak = impliedNegatives ? task.weakLabels?.find((g) => g.dataset === r.dataset && g.when(r)) : undefined;
   task.labels.forEach((label, j) => {
-    const v = r.labels[label];
+    const v = r.labels[label] ?? weak?.labels[label];
     y[j] = v !== undefined ? v : r.labels.benign === 1 || implied ? 0 : -1;
   });
   return y;
