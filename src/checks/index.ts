@@ -6,8 +6,11 @@
  */
 import type { CheckDefinition } from '../pipeline/types.js';
 import denyList from './deny-list.js';
+import harmfulRequest from './harmful-request.js';
+import injection from './injection.js';
 import inputLimits from './input-limits.js';
 import invisibleChars from './invisible-chars.js';
+import moderation from './moderation.js';
 import outputCeiling from './output-ceiling.js';
 import pii from './pii.js';
 import secrets from './secrets.js';
@@ -19,6 +22,9 @@ export const checks: readonly CheckDefinition[] = [
   denyList,
   secrets,
   pii,
+  injection,
+  moderation,
+  harmfulRequest,
 ];
 
 export function checkById(id: string): CheckDefinition | undefined {

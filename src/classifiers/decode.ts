@@ -211,13 +211,16 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
       add('nato', letters.length >= MIN_DECODED ? letters : undefined);
     });
   }
-  if (v.rot13 >= 2 && v.rot13 > v.english) {
+  // A mostly encoded text, or an encoded passage inside plain text (three hint words or more).
+  if ((v.rot13 >= 2 && v.rot13 > v.english) || v.rot13 >= 3) {
     const r = rot13(folded);
-    if (countHints(r).english > v.english + 1) add('rot13', r);
+    const gained = countHints(r).english;
+    if (gained > v.english + 1 || (v.rot13 >= 3 && gained >= 3)) add('rot13', r);
   }
-  if (v.reversed >= 2 && v.reversed > v.english) {
+  if ((v.reversed >= 2 && v.reversed > v.english) || v.reversed >= 3) {
     const r = [...folded].reverse().join('');
-    if (countHints(r).english > v.english + 1) add('reversed', r);
+    const gained = countHints(r).english;
+    if (gained > v.english + 1 || (v.reversed >= 3 && gained >= 3)) add('reversed', r);
   }
   return spans;
 }

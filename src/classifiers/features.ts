@@ -29,6 +29,13 @@ export interface FeatureSpec {
   wordNgrams: number;
   /** Also pairs of words one word apart ("kill _ process"), which tie a verb to its object. */
   skipBigrams?: boolean;
+  /**
+   * Repeated-token attacks: past 24 repeats of one character, or 12 of one
+   * word, in a row, each further repeat yields one marker feature instead of
+   * its (identical) n-grams, so long runs read as "repetition" rather than as
+   * whatever the repeated character happens to be.
+   */
+  repeatMarker?: boolean;
 }
 
 export const FEATURE_VERSION = 1;
@@ -49,6 +56,7 @@ const SALT5 = 0x1f83d9ab;
 const SALT_WORD = 0x6a09e667;
 const SALT_BIGRAM = 0x6b43a9b5;
 const SALT_SKIP = 0x2f9be8c1;
+const SALT_REPEAT = 0x7c1a4e93;
 const SALT_MARKER = 0x510e527f;
 
 /** FNV-1a of a string's UTF-16 code units with a custom basis. */
@@ -220,6 +228,10 @@ export class FeatureExtractor {
     const shift = this.shift;
     const bigrams = this.spec.wordNgrams >= 2;
     const skips = this.spec.skipBigrams === true;
+    const repeats = this.spec.repeatMarker === true;
+    const repeatHash = Math.imul(SALT_REPEAT, GOLDEN) >>> shift;
+    let charRun = 0;
+    let wordRun = 0;
     const g3on = this.spec.charMin <= 3 && this.spec.charMax >= 3;
     const g4on = this.spec.charMin <= 4 && this.spec.charMax >= 4;
     const g5on = this.spec.charMin <= 5 && this.spec.charMax >= 5;
@@ -241,11 +253,17 @@ export class FeatureExtractor {
         nextMark += block;
       }
       const a0 = p === 0 || p === len + 1 ? 32 : s.charCodeAt(p - 1);
-      const g3 = Math.imul(Math.imul(a2, CHAR_MUL) + a1, CHAR_MUL) + a0;
-      const g4 = Math.imul(a3, CHAR_MUL3) + g3;
-      if (p >= 2 && g3on) buf[n++] = Math.imul(g3 ^ SALT3, GOLDEN) >>> shift;
-      if (p >= 3 && g4on) buf[n++] = Math.imul(g4 ^ SALT4, GOLDEN) >>> shift;
-      if (p >= 4 && g5on) buf[n++] = Math.imul((Math.imul(a4, CHAR_MUL4) + g4) ^ SALT5, GOLDEN) >>> shift;
+      if (repeats) charRun = a0 === a1 && a0 !== 32 ? charRun + 1 : 0;
+      if (charRun >= 24) {
+        // Deep inside a run of one character: a marker replaces the identical n-grams.
+        buf[n++] = repeatHash;
+      } else {
+        const g3 = Math.imul(Math.imul(a2, CHAR_MUL) + a1, CHAR_MUL) + a0;
+        const g4 = Math.imul(a3, CHAR_MUL3) + g3;
+        if (p >= 2 && g3on) buf[n++] = Math.imul(g3 ^ SALT3, GOLDEN) >>> shift;
+        if (p >= 3 && g4on) buf[n++] = Math.imul(g4 ^ SALT4, GOLDEN) >>> shift;
+        if (p >= 4 && g5on) buf[n++] = Math.imul((Math.imul(a4, CHAR_MUL4) + g4) ^ SALT5, GOLDEN) >>> shift;
+      }
       a4 = a3;
       a3 = a2;
       a2 = a1;
@@ -259,9 +277,15 @@ export class FeatureExtractor {
         continue;
       }
       if (inWord) {
-        buf[n++] = Math.imul(h ^ SALT_WORD, GOLDEN) >>> shift;
-        if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + h) ^ SALT_BIGRAM, GOLDEN) >>> shift;
-        if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + h) ^ SALT_SKIP, GOLDEN) >>> shift;
+        if (repeats) wordRun = havePrev && h === prev ? wordRun + 1 : 0;
+        if (wordRun >= 12) {
+          // The same word again and again: a marker replaces its unigram and bigram.
+          buf[n++] = repeatHash;
+        } else {
+          buf[n++] = Math.imul(h ^ SALT_WORD, GOLDEN) >>> shift;
+          if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + h) ^ SALT_BIGRAM, GOLDEN) >>> shift;
+          if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + h) ^ SALT_SKIP, GOLDEN) >>> shift;
+        }
         prev2 = prev;
         havePrev2 = havePrev;
         prev = h;

@@ -50,6 +50,12 @@ export interface ModelHeader {
   thresholds: Record<string, number>;
   /** Window scoring for long texts; absent means whole text and decoded payloads only. */
   windows?: WindowSpec;
+  /**
+   * Pseudo-count of features for short texts: each range's weight sum is
+   * multiplied by n/(n + evidence), n being its number of features. Guards
+   * against a word or two carrying a label alone. Absent or 0: no shrinkage.
+   */
+  evidence?: number;
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
   info?: Record<string, unknown>;
 }
@@ -96,6 +102,9 @@ function boundIndex(bounds: Int32Array, offset: number): number {
   return lo;
 }
 
+/** How negative the no-evidence prior is, in uncalibrated logit units. */
+const EVIDENCE_PRIOR_LOGIT = 4;
+
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
@@ -110,6 +119,8 @@ export class HashedLinearModel implements Classifier {
   private readonly extractor: FeatureExtractor;
   private sums = new Float64Array(256);
   private readonly acc: Float64Array;
+  /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
+  private evidence: number;
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
@@ -127,6 +138,7 @@ export class HashedLinearModel implements Classifier {
     this.k = k;
     this.extractor = new FeatureExtractor(header.features, header.windows);
     this.acc = new Float64Array(k);
+    this.evidence = header.evidence ?? 0;
   }
 
   logits(text: string): Float64Array {
@@ -171,9 +183,14 @@ export class HashedLinearModel implements Classifier {
       if (e <= a) continue;
       const ia = boundIndex(bounds, a);
       const ie = boundIndex(bounds, e);
-      const inv = 1 / Math.sqrt(e - a);
+      const n = e - a;
+      const inv = 1 / Math.sqrt(n);
+      // Few features are little evidence: the logit is pulled towards a clearly negative prior with weight evidence/(n+evidence),
+      // so that a word or two cannot carry a label on its own; long texts are unaffected.
+      const keep = this.evidence > 0 ? n / (n + this.evidence) : 1;
+      const prior = this.evidence > 0 ? -EVIDENCE_PRIOR_LOGIT * (1 - keep) : 0;
       for (let j = 0; j < k; j++) {
-        const z = bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv;
+        const z = (bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv) * keep + prior;
         if (z > out[j]!) out[j] = z;
       }
     }

@@ -30,13 +30,14 @@ function labelRow(m: LabelMetrics): string {
 
 function sliceTable(title: string, slices: SliceMetrics[]): string {
   const rows = slices.map((s) =>
-    `| ${s.slice} | ${s.positives} / ${s.negatives} | ${f(s.auprc)} | ${s.positives > 0 ? pct(s.recall) : '–'} | ${s.negatives > 0 ? pct(s.fpr) : '–'} |`);
+    `| ${s.slice} | ${s.positives} / ${s.negatives} | ${s.negatives > 0 ? f(s.auprc) : '–'} | ${s.positives > 0 ? pct(s.recall) : '–'} | ${s.negatives > 0 ? pct(s.fpr) : '–'} |`);
   return [`${title}`, '', '| slice | pos / neg | AUPRC | recall | FPR |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
 /** The generated block of one card. */
 export function cardMetrics(
   name: ClassifierName, model: Classifier, report: ModelReport, targets: readonly TargetResult[], dataNote: string,
+  extra?: string,
 ): string {
   const info = (model.header.info ?? {}) as { data?: Record<string, { train: number; calibration: number; license: string[] }> };
   const usage = Object.entries(info.data ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -48,7 +49,7 @@ export function cardMetrics(
     '',
     '| dataset | fitted | calibration | licences |',
     '|---|---:|---:|---|',
-    ...usage.map(([d, u]) => `| ${d} | ${u.train} | ${u.calibration} | ${u.license.join('; ')} |`),
+    ...usage.map(([d, u]) => `| ${d} | ${u.train} | ${u.calibration} | ${u.license.map((l) => `\`${l}\``).join(', ')} |`),
     '',
     '### Default thresholds',
     '',
@@ -77,6 +78,7 @@ export function cardMetrics(
     parts.push('', sliceTable(`### \`${main.label}\` by source dataset`, main.bySource));
     parts.push('', sliceTable(`### \`${main.label}\` by text length`, main.byLength));
   }
+  if (extra !== undefined) parts.push('', extra.trimEnd());
   parts.push(END);
   return parts.join('\n');
 }

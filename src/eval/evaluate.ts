@@ -132,7 +132,8 @@ function sliceMetrics(slice: string, p: number[], d: number[], y: number[]): Sli
   };
 }
 
-function slices(keys: string[], p: number[], d: number[], y: number[]): SliceMetrics[] {
+/** Metrics per key; sorted alphabetically, or in `order` when given. */
+function slices(keys: string[], p: number[], d: number[], y: number[], order?: readonly string[]): SliceMetrics[] {
   const groups = new Map<string, number[]>();
   keys.forEach((k, i) => {
     const g = groups.get(k) ?? [];
@@ -140,7 +141,7 @@ function slices(keys: string[], p: number[], d: number[], y: number[]): SliceMet
     groups.set(k, g);
   });
   return [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => (order !== undefined ? order.indexOf(a) - order.indexOf(b) : a.localeCompare(b)))
     .map(([k, ix]) => sliceMetrics(k, ix.map((i) => p[i]!), ix.map((i) => d[i]!), ix.map((i) => y[i]!)));
 }
 
@@ -184,7 +185,7 @@ function labelMetrics(
     recallAt1: r1.recall, thresholdAt1: r1.threshold, recallAt5: r5.recall, thresholdAt5: r5.threshold,
     defaultThreshold: threshold, atDefault, table,
     bySource: slices(recs.map(sliceKey), p, d, y),
-    byLength: slices(recs.map((r) => lengthBucket(r.text.length)), p, d, y),
+    byLength: slices(recs.map((r) => lengthBucket(r.text.length)), p, d, y, LENGTH_BUCKETS.map((b) => b.name)),
     byLanguage: slices(recs.map((r) => (typeof r.meta.language === 'string' ? r.meta.language : '(unmarked)')), p, d, y),
   };
 }

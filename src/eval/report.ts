@@ -35,7 +35,7 @@ function thresholdRows(rows: AtThreshold[], chosen: number): string[][] {
 
 function sliceRows(slices: SliceMetrics[]): string[][] {
   return slices.map((s) => [
-    s.slice, String(s.n), String(s.positives), String(s.negatives), f(s.auprc),
+    s.slice, String(s.n), String(s.positives), String(s.negatives), s.negatives > 0 ? f(s.auprc) : '–',
     s.flagged > 0 ? f(s.precision) : '–', s.positives > 0 ? pct(s.recall) : '–', s.negatives > 0 ? pct(s.fpr) : '–',
   ]);
 }

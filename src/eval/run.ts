@@ -9,7 +9,7 @@
  * `--no-cards` or `--jsonl` is given).
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadClassifier } from '../classifiers/registry.js';
 import type { ClassifierName } from '../classifiers/labels.js';
@@ -18,6 +18,7 @@ import { loadJsonl, type LabelledRecord, type Split } from '../classifiers/train
 import { evaluate } from './evaluate.js';
 import { renderJson, renderMarkdown } from './report.js';
 import { cardMetrics, updateCard } from './cards.js';
+import { renderRobustness, robustness } from './robustness.js';
 import { modelTargets, type TargetResult } from './targets.js';
 
 function targetTable(results: TargetResult[]): string {
@@ -46,6 +47,7 @@ function main(): void {
   const heldoutPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-scary.heldout.jsonl');
   const heldout: LabelledRecord[] = loadJsonl(heldoutPath);
   const targets: TargetResult[] = [];
+  const robust = new Map<ClassifierName, string>();
   const modelsDir = values.models !== undefined ? resolve(values.models) : undefined;
   const t0 = Date.now();
   const report = evaluate({
@@ -54,9 +56,12 @@ function main(): void {
     extraSets: [heldoutPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
-      targets.push(...modelTargets(name, loadClassifier(name, modelsDir), rows, heldout));
+      const model = loadClassifier(name, modelsDir);
+      targets.push(...modelTargets(name, model, rows, heldout));
+      if (name !== 'moderation') robust.set(name, renderRobustness(name, robustness(model, name, records)));
     },
   });
+  report.data.source = report.data.source.split(', ').map((p) => relative(root, p) || '.').join(', ');
   const preamble = [
     '',
     '## Targets',
@@ -67,6 +72,9 @@ function main(): void {
     '',
     targetTable(targets),
     '',
+    '## Obfuscation robustness',
+    '',
+    ...robust.values(),
   ].join('\n');
   const md = join(root, 'docs', 'classifier-eval.md');
   const json = join(root, 'docs', 'classifier-eval.json');
@@ -77,7 +85,7 @@ function main(): void {
     for (const m of report.models) {
       const mine = targets.filter((t) => t.model === m.name);
       const note = `the \`${report.data.split}\` split of ${report.data.records} records (${report.generatedAt.slice(0, 10)})`;
-      updateCard(dir, m.name, cardMetrics(m.name, loadClassifier(m.name, modelsDir), m, mine, note));
+      updateCard(dir, m.name, cardMetrics(m.name, loadClassifier(m.name, modelsDir), m, mine, note, robust.get(m.name)));
     }
   }
   for (const t of targets) console.log(`${t.met ? 'met    ' : 'NOT MET'} ${t.name}: ${t.value.toFixed(4)} (goal ${t.direction} ${t.target})`);

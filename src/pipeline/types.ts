@@ -193,6 +193,8 @@ export interface CheckContext {
   safetyId?: string;
   /** The parsed request body, read-only. Input-stage checks that enforce field limits read it. */
   request: Readonly<Record<string, unknown>>;
+  /** Output stage, non-streamed: the provider's whole answer (e.g. for inline moderation scores). Read-only. */
+  response?: Readonly<Record<string, unknown>>;
   /** Aborted when the check times out or the client goes away. */
   signal: AbortSignal;
   services: CheckServices;

@@ -120,6 +120,7 @@ export class ProxyService {
         return this.refuseInput(endpoint, body, policy, inOutcome, exchange, baseHeaders, stream);
       }
       if (inOutcome.changed) input.paths.forEach((p, i) => setAtPath(body, p, inOutcome.texts[i]));
+      const clientAskedModeration = body.moderation !== undefined && body.moderation !== null;
       Object.assign(body, inOutcome.requestPatch);
       if (policy.record.content) {
         exchange.content = { input: endpoint === 'chat.completions' ? body.messages : { instructions: body.instructions ?? null, input: body.input }, output: null };
@@ -145,7 +146,11 @@ export class ProxyService {
       const outCtx: CheckContext = { ...ctx, stage: 'output' };
       if (res.kind === 'json') {
         signal.removeEventListener('abort', onAbort);
-        return await this.checkJsonOutput(endpoint, body, res.body as Json, policy, outCtx, exchange, baseHeaders);
+        const answer = res.body as Json;
+        const reply = await this.checkJsonOutput(endpoint, body, answer, policy, { ...outCtx, response: answer }, exchange, baseHeaders);
+        // Inline moderation scores Safegate asked for are its own business, not the client's.
+        if (!clientAskedModeration && reply.type === 'json' && reply.body && typeof reply.body === 'object') delete (reply.body as Json).moderation;
+        return reply;
       }
 
       const guard = new StreamGuard({

@@ -106,10 +106,15 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
         const message: Record<string, unknown> = { role: 'assistant', content: s.toolCall ? null : text, refusal: null };
         if (s.toolCall) message.tool_calls = [{ id: 'call_1', type: 'function', function: s.toolCall }];
         res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'up_req_1' });
+        // Inline moderation (openai-wire §2.6): scores of input and output in the answer, when the request asked.
+        const inline = body.moderation && s.moderation
+          ? { moderation: { input: { type: 'moderation_results', model: 'omni-moderation-latest', results: s.moderation(JSON.stringify(body.messages)) }, output: { type: 'moderation_results', model: 'omni-moderation-latest', results: s.moderation(text) } } }
+          : {};
         res.end(JSON.stringify({
           id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
           choices: Array.from({ length: n }, (_, index) => ({ index, message, logprobs: null, finish_reason: s.toolCall ? 'tool_calls' : 'stop' })),
           usage: usage(10, Math.ceil(text.length / 4)),
+          ...inline,
         }));
         return;
       }

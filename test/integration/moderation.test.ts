@@ -86,7 +86,14 @@ describe('with a provider: the Moderation API as a check', () => {
       moderation: (input) => (Array.isArray(input) ? input : [input]).map((x: unknown) => result(JSON.stringify(x).includes('forbidden'))),
     });
     gw = await startGateway(
-      { upstreams: { main: { baseUrl: upstream.url, maxRetries: 0 } }, policies: { closed: provider('fail-closed'), open: provider('fail-open') } },
+      {
+        upstreams: { main: { baseUrl: upstream.url, maxRetries: 0 } },
+        policies: {
+          closed: provider('fail-closed'),
+          open: provider('fail-open'),
+          inline: { extends: 'builtin', input: { moderation: { config: { backend: 'inline' } } }, output: { moderation: { config: { backend: 'inline' } } } },
+        },
+      },
       { services: { classifiers: hub() } },
     );
   });
@@ -99,6 +106,31 @@ describe('with a provider: the Moderation API as a check', () => {
     const created = await gw.gateway.keys.create({ name: policy, policy });
     return gw.client({ apiKey: created.key });
   }
+
+  it('reads inline moderation scores from the answer instead of a second call, and keeps them from the client', async () => {
+    const client = await clientFor('inline');
+    const calls = moderationCalls().length;
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'a calm question' }] }).withResponse();
+    expect(upstream.requests.at(-1)!.body.moderation).toEqual({ model: 'omni-moderation-latest' });
+    expect(moderationCalls().length).toBe(calls);
+    expect((data as unknown as Record<string, unknown>).moderation).toBeUndefined();
+    await gw.flushAudit();
+    const record = await gw.gateway.store.audit.get(response.headers.get('x-request-id')!);
+    expect(record!.checks.find((c) => c.stage === 'output' && c.checkId === 'moderation')).toMatchObject({ status: 'ok', decision: 'allow' });
+  });
+
+  it('blocks an answer that inline moderation flags', async () => {
+    const client = await clientFor('inline');
+    const answer = upstream.script.answer;
+    upstream.script.answer = () => 'a forbidden answer';
+    try {
+      const err = (await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'a calm question' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(err.code).toBe('content_policy_violation');
+      expect(err.message).toContain('moderation');
+    } finally {
+      upstream.script.answer = answer;
+    }
+  });
 
   it('blocks a prompt the provider flags with 400 content_policy_violation, before the upstream sees it', async () => {
     const client = await clientFor('closed');

@@ -15,6 +15,14 @@ import { AUGMENT_METHODS, augmentText, Rng } from './augment.js';
 import { chooseThreshold, fitPlatt } from './calibrate.js';
 import { assignSplits, isPermissiveLicense, loadDataDir, loadJsonl, type LabelledRecord, type Split } from './data.js';
 import { trainLinear, type Example } from './sgd.js';
+
+/**
+ * Pseudo-count of features that pulls the scores of very short texts towards
+ * "nothing seen" (see ModelHeader.evidence). Chosen on the validation split:
+ * at 16, no short benign text ("hi", "ok", "Not here.") is flagged, and recall
+ * at 1% FPR and AUPRC rise slightly for all three models.
+ */
+const SHORT_TEXT_EVIDENCE = 16;
 import { impliedWeight, taskLabels, type TaskSpec } from './tasks.js';
 
 export interface TrainInputs {
@@ -164,6 +172,8 @@ export function trainTask(
     calibration: identity,
     thresholds: {} as Record<string, number>,
     ...(task.windows !== undefined ? { windows: task.windows } : {}),
+    // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
+    evidence: SHORT_TEXT_EVIDENCE,
   };
   const raw = new HashedLinearModel({ header, weights: q });
 

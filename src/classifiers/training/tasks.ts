@@ -64,14 +64,14 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     name: 'injection',
     description: 'Prompt injection and jailbreak attempts, direct (user input) and indirect (documents, tool results).',
     labels: CLASSIFIER_LABELS.injection,
-    features: { ...FEATURES, bits: 22 },
+    features: { ...FEATURES, bits: 22, repeatMarker: true },
     windows: { block: 50, sizes: [2, 4], stride: 1 },
     impliedNegatives: [],
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
     // Half the 1% budget on the (permissive-only, narrower) calibration slice, so broader traffic stays near 1%.
-    thresholds: { injection: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.02 } },
-    defaultThreshold: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.02 },
+    thresholds: { injection: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.04 } },
+    defaultThreshold: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.04 },
   },
   harmful_request: {
     name: 'harmful_request',
