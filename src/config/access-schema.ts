@@ -5,6 +5,7 @@
  * (`schema.ts`); documented in docs/access-control.md.
  */
 import { z } from 'zod';
+import { duration } from './duration.js';
 
 /** Verification levels, weakest first. */
 export const VERIFICATION_LEVELS = ['anonymous', 'registered', 'email_verified', 'account_linked', 'payment_verified', 'id_verified'] as const;
@@ -17,13 +18,6 @@ export function isVerificationLevel(value: unknown): value is VerificationLevel 
 /** Request features a level can be allowed or denied. `*` allows all. */
 export const ACCESS_FEATURES = ['streaming', 'tools', 'images'] as const;
 
-const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 10m, 24h or 7d')])
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
-    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  });
 
 export const levelLimitsSchema = z
   .object({

@@ -7,14 +7,8 @@
  * (see `load.ts`), not from the file.
  */
 import { z } from 'zod';
+import { duration } from './duration.js';
 
-const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 10m, 24h or 7d')])
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
-    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  });
 
 const oauthClient = z
   .object({

@@ -3,21 +3,11 @@
  * Parsed once at start (see `load.ts`); everything else receives the typed `Config`.
  */
 import { z } from 'zod';
+import { duration } from './duration.js';
 import { classifiersConfigSchema } from '../shared/classifier-backend-config.js';
 import { accessSchema } from './access-schema.js';
 import { accountsSchema } from './accounts-schema.js';
 
-const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 10m, 24h or 7d')])
-  .transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
-
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return n * unit;
-}
 
 export const checkEntrySchema = z
   .object({

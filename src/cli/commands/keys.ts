@@ -12,7 +12,7 @@ import { buildKeyScopes, KEY_ENDPOINTS, KEY_GRANTS } from '../../accounts/key-sc
 import { RedisKeyChangeBus } from '../../accounts/key-change-bus.js';
 import { scanForGatewayKeys } from '../../accounts/key-scan.js';
 import { loadConfig } from '../../config/load.js';
-import { parseDuration } from '../../config/schema.js';
+import { parseDuration } from '../../config/duration.js';
 import { openStore } from '../../storage/open.js';
 import type { ApiKeyRecord, Store } from '../../storage/types.js';
 import { resolveStoreOptions, type StoreCliOptions } from '../store-options.js';

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { UpstreamKeys } from '../../accounts/upstream-keys.js';
-import { parseDuration } from '../../config/schema.js';
+import { parseDuration } from '../../config/duration.js';
 import { formatTime, out, table, withAdminContext, withAdminOptions, type AdminContext } from '../admin-context.js';
 
 async function readKey(cmd: Command, value: string): Promise<string> {
