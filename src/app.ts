@@ -14,6 +14,7 @@ import { GatewayKeys } from './accounts/gateway-keys.js';
 import type { LimitStore } from './accounts/limits/types.js';
 import type { MailFunction, Notifier } from './accounts/notifier.js';
 import { createSecurityLayer, type SecurityLayer } from './accounts/security-layer.js';
+import { UserAdmin } from './accounts/user-admin.js';
 import { checks } from './checks/index.js';
 import { choicesOf, ClassifierHub } from './classifiers/backends/hub.js';
 import { createLocalModerator } from './classifiers/backends/local-moderator.js';
@@ -153,6 +154,11 @@ export async function createGateway(loaded: LoadedConfig, options: GatewayOption
   const version = packageVersion();
   const app = createServerApp({
     config, proxy, moderation, keys: verifier, router, metrics, logger, sink, version, accounts,
+    operations: {
+      keys,
+      upstreamKeys: security.upstreamKeys,
+      users: new UserAdmin({ store, abuse: security.abuse, safetyIds, identities: security.identities }),
+    },
     health: async () => {
       const stats = audit.stats();
       metrics.auditQueue.set(stats.queued);

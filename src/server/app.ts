@@ -16,7 +16,7 @@ import type { GenerationEndpoint, ProxyService, Reply } from '../services/proxy.
 import type { UpstreamRouter } from '../upstream/router.js';
 import { compileKeyScopes } from '../accounts/key-scopes.js';
 import type { ApiKeyRecord } from '../storage/types.js';
-import { createAdminRoutes } from './admin/routes.js';
+import { createAdminRoutes, type AdminRoutesDeps } from './admin/routes.js';
 import { createAuthRoutes } from './auth/routes.js';
 import { readJsonBody } from './body.js';
 import { authenticate, type KeyVerifier } from './middleware/auth.js';
@@ -37,6 +37,8 @@ export interface ServerDeps {
   health?: () => Promise<Record<string, unknown>>;
   /** end-user accounts: serves /auth and /admin when present */
   accounts?: Accounts | null;
+  /** operator tasks served under /admin (keys, abuse notices, upstream keys) */
+  operations?: AdminRoutesDeps['operations'];
 }
 
 type Env = { Variables: { requestId: string } };
@@ -175,7 +177,7 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
   if (deps.accounts) {
     const addrOf = (c: Context) => clientAddr(c, config.server.trustProxy);
     app.route('/auth', createAuthRoutes({ accounts: deps.accounts, clientAddr: addrOf }));
-    app.route('/admin', createAdminRoutes({ accounts: deps.accounts, clientAddr: addrOf }));
+    app.route('/admin', createAdminRoutes({ accounts: deps.accounts, clientAddr: addrOf, ...(deps.operations ? { operations: deps.operations } : {}) }));
   }
 
   app.get('/healthz', async (c) => {

@@ -1,5 +1,6 @@
 /**
- * `/admin/*`: the administrators' API for accounts and levels. Every route
+ * `/admin/*`: the administrators' API for accounts and levels (and, through
+ * operations.ts, keys, abuse notices and upstream keys). Every route
  * needs a session of an account with role `admin`; state changes also need a
  * trusted origin (CSRF) and are written to the security log. Errors are in
  * OpenAI's shape, like the rest of the gateway.
@@ -12,11 +13,14 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { AccountRecord } from '../../storage/types.js';
 import { sameOrigin, trustedCors } from '../auth/same-origin.js';
 import { requireSession, sessionOf, type SessionEnv } from '../auth/session.js';
+import { registerOperations, type OperationsDeps } from './operations.js';
 import { listUsersQuery, securityEventsQuery, setLevelBody, setRoleBody } from './schemas.js';
 
 export interface AdminRoutesDeps {
   accounts: Accounts;
   clientAddr: (c: Context) => string | null;
+  /** keys, abuse handling and upstream keys over HTTP (operations.ts) */
+  operations?: Omit<OperationsDeps, 'clientAddr'>;
 }
 
 export function accountView(a: AccountRecord) {
@@ -53,6 +57,8 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Hono<SessionEnv> {
   const { accounts } = deps;
   const app = new Hono<SessionEnv>();
   app.use('*', trustedCors(accounts.trustedOrigins), sameOrigin(accounts.trustedOrigins), requireSession(accounts, { admin: true }));
+
+  if (deps.operations) registerOperations(app, { ...deps.operations, clientAddr: deps.clientAddr });
 
   const load = async (id: string): Promise<AccountRecord> => {
     const account = await accounts.repo.get(id);
