@@ -14,6 +14,7 @@ import type { UserAdmin, UserRef } from '../../accounts/user-admin.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { ApiKeyRecord, UpstreamKeyRecord } from '../../storage/types.js';
 import { sessionOf, type SessionEnv } from '../auth/session.js';
+import { jsonBody, parse } from './parse.js';
 
 export interface OperationsDeps {
   keys: GatewayKeys;
@@ -48,19 +49,7 @@ const userRefBody = z.union([z.object({ user_id: z.string().min(1).max(512) }).s
 const addUpstreamKeyBody = z.object({ upstream: z.string().min(1).max(100), key: z.string().min(8).max(500) }).strict();
 const rotateUpstreamKeyBody = z.object({ key: z.string().min(8).max(500) }).strict();
 
-async function body<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new GatewayError('INVALID_JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const param = issue.path.join('.') || null;
-  throw new GatewayError('INVALID_REQUEST', { message: `${param ?? 'request'}: ${issue.message}`, param });
-}
+const body = async <T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> => parse(schema, await jsonBody(c));
 
 const notFound = (what: string) => new GatewayError('NOT_FOUND', { message: `No such ${what}.` });
 

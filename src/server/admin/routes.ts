@@ -6,7 +6,6 @@
  * OpenAI's shape, like the rest of the gateway.
  */
 import { Hono, type Context } from 'hono';
-import type { z } from 'zod';
 import type { Accounts } from '../../accounts/auth/accounts-service.js';
 import { levelOfAccount } from '../../accounts/levels.js';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -14,6 +13,7 @@ import type { AccountRecord } from '../../storage/types.js';
 import { sameOrigin, trustedCors } from '../auth/same-origin.js';
 import { requireSession, sessionOf, type SessionEnv } from '../auth/session.js';
 import { registerOperations, type OperationsDeps } from './operations.js';
+import { jsonBody, parse } from './parse.js';
 import { listUsersQuery, securityEventsQuery, setLevelBody, setRoleBody } from './schemas.js';
 
 export interface AdminRoutesDeps {
@@ -35,22 +35,6 @@ export function accountView(a: AccountRecord) {
     providers: a.providers,
     created_at: new Date(a.createdAt).toISOString(),
   };
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const param = issue.path.join('.') || null;
-  throw new GatewayError('INVALID_REQUEST', { message: `${param ?? 'request'}: ${issue.message}`, param });
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new GatewayError('INVALID_JSON');
-  }
 }
 
 export function createAdminRoutes(deps: AdminRoutesDeps): Hono<SessionEnv> {
