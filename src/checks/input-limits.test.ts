@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { textInput } from '../../test/helpers/check-fixtures.js';
 import type { CheckContext, CheckInput, Verdict } from '../pipeline/types.js';
 import check from './input-limits.js';
 
@@ -16,9 +17,7 @@ function ctx(over: Partial<CheckContext> = {}): CheckContext {
   };
 }
 
-function input(...texts: string[]): CheckInput {
-  return { segments: texts.map((text, i) => ({ text, role: 'user', source: 'prompt', path: `messages[${i}].content` })), images: [] };
-}
+const input = textInput;
 
 function run(c: CheckContext, i: CheckInput, config: Record<string, unknown> = {}): Verdict {
   return check.run(c, i, check.config.parse(config)) as Verdict;

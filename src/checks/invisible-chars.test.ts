@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckContext, CheckInput, Redaction, Verdict } from '../pipeline/types.js';
+import { testContext, textInput } from '../../test/helpers/check-fixtures.js';
+import type { Redaction, Verdict } from '../pipeline/types.js';
 import check from './invisible-chars.js';
 
-const ctx: CheckContext = {
-  requestId: 'req_test',
-  stage: 'input',
-  endpoint: 'chat.completions',
-  model: 'gpt-4o-mini',
-  policy: 'default',
-  request: {},
-  signal: new AbortController().signal,
-  services: {},
-};
+const ctx = testContext();
 
-function input(...texts: string[]): CheckInput {
-  return { segments: texts.map((text, i) => ({ text, role: 'user', source: 'prompt', path: `messages[${i}].content` })), images: [] };
-}
+const input = textInput;
 
 function run(text: string, config: Record<string, unknown> = {}): Verdict {
   return check.run(ctx, input(text), check.config.parse(config)) as Verdict;

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckContext, CheckInput, Redaction, Verdict } from '../pipeline/types.js';
+import { testContext, textInput } from '../../test/helpers/check-fixtures.js';
+import type { CheckInput, Redaction, Verdict } from '../pipeline/types.js';
 import { generateGatewayKey } from '../shared/key-format.js';
 import check from './secrets.js';
 
 // Every credential below is assembled at run time from a prefix and seeded
 // random characters, so no file in the repository holds anything key-shaped.
 
-const ctx: CheckContext = {
-  requestId: 'req_test',
-  stage: 'input',
-  endpoint: 'chat.completions',
-  model: 'gpt-4o-mini',
-  policy: 'default',
-  request: {},
-  signal: new AbortController().signal,
-  services: {},
-};
+const ctx = testContext();
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UPPER_NUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -63,9 +55,7 @@ const fake = {
   gitlab: () => 'gl' + 'pat-' + rand(20, URLSAFE),
 };
 
-function input(...texts: string[]): CheckInput {
-  return { segments: texts.map((text, i) => ({ text, role: 'user', source: 'prompt', path: `messages[${i}].content` })), images: [] };
-}
+const input = textInput;
 
 async function run(text: string, config: Record<string, unknown> = {}): Promise<Verdict> {
   return await check.run(ctx, input(text), check.config.parse(config));
