@@ -256,12 +256,27 @@ function clampLimit(limit: number | undefined): number {
   return Math.min(Math.max(Math.trunc(limit ?? AUDIT_QUERY_DEFAULT_LIMIT), 0), AUDIT_QUERY_MAX_LIMIT);
 }
 
-/** `sev_` + 20 random base32 characters (100 bits). */
+/** Base32 digits in ASCII order, so that ids compare as their numbers do. */
+const SORTABLE = '234567abcdefghijklmnopqrstuvwxyz';
+let lastEventMs = 0;
+
+/**
+ * `sev_` + 10 characters of a millisecond clock that never repeats or goes back
+ * within this process + 10 random characters (50 bits). Ordering by
+ * (time, id) therefore keeps events of the same millisecond in the order they
+ * were recorded.
+ */
 function newEventId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  let out = '';
-  for (const byte of randomBytes(20)) out += alphabet[byte & 31];
-  return `sev_${out}`;
+  let t = Math.max(Date.now(), lastEventMs + 1);
+  lastEventMs = t;
+  let head = '';
+  for (let i = 0; i < 10; i++) {
+    head = SORTABLE[t % 32] + head;
+    t = Math.floor(t / 32);
+  }
+  let tail = '';
+  for (const byte of randomBytes(10)) tail += SORTABLE[byte & 31];
+  return `sev_${head}${tail}`;
 }
 
 function securityEventRepo(db: Kysely<Database>, dialect: StoreDialect): SecurityEventRepo {

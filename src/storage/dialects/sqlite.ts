@@ -67,13 +67,31 @@ class SafegateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Switching a new database to WAL while another process opens it can fail with
+ * SQLITE_BUSY without waiting on busy_timeout (the lock is taken outside the
+ * busy handler's reach); retry for a bounded time instead of failing the start.
+ */
+function withBusyRetry<T>(fn: () => T, deadlineMs = BUSY_TIMEOUT_MS): T {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
+}
+
 /** Opens (creating if needed) the database file in `dataDir`; the directory is created private (0700). */
 export function createSqliteDialect(dataDir: string): StoreDialect {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(join(dataDir, SQLITE_FILE_NAME));
   try {
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    database.pragma('journal_mode = WAL');
+    withBusyRetry(() => database.pragma('journal_mode = WAL'));
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
   } catch (err) {
