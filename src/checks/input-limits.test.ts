@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { textInput } from '../../test/helpers/check-fixtures.js';
+import { testContext, textInput } from '../../test/helpers/check-fixtures.js';
 import type { CheckContext, CheckInput, Verdict } from '../pipeline/types.js';
 import check from './input-limits.js';
 
 function ctx(over: Partial<CheckContext> = {}): CheckContext {
-  return {
-    requestId: 'req_test',
-    stage: 'input',
-    endpoint: 'chat.completions',
-    model: 'gpt-4o-mini',
-    policy: 'default',
-    request: { messages: [{ role: 'user', content: 'hi' }] },
-    signal: new AbortController().signal,
-    services: {},
-    ...over,
-  };
+  return testContext({ request: { messages: [{ role: 'user', content: 'hi' }] }, ...over });
 }
 
 const input = textInput;

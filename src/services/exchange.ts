@@ -43,9 +43,8 @@ export class Exchange {
   addResults(results: Iterable<CheckResult>): void {
     for (const r of results) {
       this.results.push(r);
-      if (!r.shadow && strictness(r.decision) > strictness(this.outcome === 'error' ? 'allow' : this.outcome) && this.outcome !== 'error') {
-        this.outcome = r.decision;
-      }
+      // An error outcome stays; otherwise the strictest enforced decision wins.
+      if (this.outcome !== 'error' && !r.shadow && strictness(r.decision) > strictness(this.outcome)) this.outcome = r.decision;
     }
   }
 

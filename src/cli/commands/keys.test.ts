@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isGatewayKey } from '../../shared/key-format.js';
 import { openStore } from '../../storage/open.js';
-import { main } from '../main.js';
+import { runCli } from '../../../test/helpers/run-cli.js';
 import { resolveStoreOptions } from '../store-options.js';
 
 
@@ -25,26 +25,7 @@ beforeEach(() => {
   return () => vi.unstubAllEnvs();
 });
 
-/** Runs the CLI and captures what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('safegate keys', () => {
   it('creates a key and prints {"id","key"} with --json', async () => {
