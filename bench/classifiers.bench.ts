@@ -21,11 +21,17 @@ const SAMPLES = [
   'Der Bericht beschreibt die Ergebnisse der Umfrage und schlägt drei Maßnahmen für das nächste Jahr vor, darunter neue Kurse. ',
 ];
 
-/** Deterministic texts of exactly `bytes` characters, each starting at a different sample. */
+const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'heron', 'inlet', 'juniper', 'kestrel', 'larch', 'maple', 'nectar', 'orchid', 'pebble'];
+
+/**
+ * Deterministic texts of exactly `bytes` characters, all different (three
+ * words picked by the index open each), so no memory of recent texts or
+ * their features can answer for a text scored before.
+ */
 function makeTexts(bytes: number, count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    let t = '';
+    let t = `${WORDS[i % 16]} ${WORDS[(i >> 4) % 16]} ${WORDS[(i >> 8) % 16]}: `;
     let j = i;
     while (t.length < bytes) t += SAMPLES[j++ % SAMPLES.length]!;
     out.push(t.slice(0, bytes));
@@ -38,37 +44,48 @@ function cpuMicros(): number {
   return u.user + u.system;
 }
 
+/** CPU µs per text over short rounds of `score`: the best round and the median one. */
+function measure(seconds: number, texts: readonly string[], score: (text: string) => unknown): { best: number; median: number } {
+  for (let i = 0; i < 2000; i++) score(texts[i % texts.length]!);
+  const rounds: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    const c0 = cpuMicros();
+    for (let i = 0; i < 512; i++) score(texts[(n + i) % texts.length]!);
+    n += 512;
+    rounds.push((cpuMicros() - c0) / 512);
+  }
+  rounds.sort((a, b) => a - b);
+  return { best: rounds[0]!, median: rounds[Math.floor(rounds.length / 2)]! };
+}
+
+function row(name: string, t: { best: number; median: number }, loadMs: string): string[] {
+  return [name, String(Math.round(1e6 / t.best)), t.best.toFixed(1), String(Math.round(1e6 / t.median)), t.median.toFixed(1), loadMs];
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: { seconds: { type: 'string', default: '3' }, bytes: { type: 'string', default: '1024' }, models: { type: 'string' } },
   });
   const seconds = Number(values.seconds);
-  const texts = makeTexts(Number(values.bytes), 64);
+  const texts = makeTexts(Number(values.bytes), 4096);
   const rows: string[][] = [];
+  const models = new Map<string, ReturnType<typeof loadModel>>();
   for (const name of CLASSIFIER_NAMES) {
     const t0 = performance.now();
     const model = loadModel(modelPath(name, values.models));
     const loadMs = performance.now() - t0;
-    for (let i = 0; i < 2000; i++) model.score(texts[i % texts.length]!);
-    const rounds: number[] = [];
-    const end = performance.now() + seconds * 1000;
-    let n = 0;
-    while (performance.now() < end) {
-      const c0 = cpuMicros();
-      for (let i = 0; i < 512; i++) model.score(texts[(n + i) % texts.length]!);
-      n += 512;
-      rounds.push((cpuMicros() - c0) / 512);
-    }
-    rounds.sort((a, b) => a - b);
-    const best = rounds[0]!;
-    const median = rounds[Math.floor(rounds.length / 2)]!;
-    rows.push([
-      name, String(Math.round(1e6 / best)), best.toFixed(1), String(Math.round(1e6 / median)), median.toFixed(1), loadMs.toFixed(0),
-    ]);
+    models.set(name, model);
+    rows.push(row(name, measure(seconds, texts, (t) => model.score(t)), loadMs.toFixed(0)));
   }
+  // What the default policy does to each prompt: injection and moderation on the same text, which share one feature extraction.
+  const injection = models.get('injection')!;
+  const moderation = models.get('moderation')!;
+  rows.push(row('injection + moderation, same text', measure(seconds, texts, (t) => (injection.score(t), moderation.score(t))), '-'));
   const head = ['model', 'texts/s (best)', 'µs/text (best)', 'texts/s (median)', 'µs/text (median)', 'load ms'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
-  console.log(`${texts[0]!.length}-character texts, ${seconds} s per model, one core`);
+  console.log(`${texts[0]!.length}-character texts, all different, ${seconds} s per row, one core`);
   console.log(lines.join('\n'));
 }
 

@@ -108,6 +108,20 @@ export interface Extraction {
   ranges: Int32Array;
   /** Every offset that starts or ends a range, ascending and without repeats. */
   bounds: Int32Array;
+  /**
+   * A repeat marker replaced n-grams somewhere (only with `repeatMarker`).
+   * When false, the extraction equals that of the same spec without markers.
+   */
+  repeated: boolean;
+}
+
+export interface ExtractorOptions {
+  /**
+   * Keep full 32-bit hashes instead of bucket indices; a model with `bits` b
+   * takes bucket `hash >>> (32 - b)`, the same bucket as a `bits: b` extractor
+   * gives. Lets models with different table sizes share one extraction.
+   */
+  raw?: boolean;
 }
 
 /**
@@ -125,8 +139,9 @@ export class FeatureExtractor {
   private ranges: number[] = [];
   private rangeBuf = new Int32Array(64);
   private boundBuf = new Int32Array(64);
+  private repeated = false;
 
-  constructor(spec: FeatureSpec, windows?: WindowSpec) {
+  constructor(spec: FeatureSpec, windows?: WindowSpec, options: ExtractorOptions = {}) {
     if (spec.version !== FEATURE_VERSION) throw new Error(`unsupported feature version ${spec.version}`);
     if (!Number.isInteger(spec.bits) || spec.bits < 8 || spec.bits > 26) throw new Error('bits must be 8..26');
     if (windows !== undefined && (windows.block < 8 || windows.stride < 1 || windows.sizes.some((z) => z < 1))) {
@@ -134,7 +149,7 @@ export class FeatureExtractor {
     }
     this.spec = spec;
     this.windows = windows;
-    this.shift = 32 - spec.bits;
+    this.shift = options.raw === true ? 0 : 32 - spec.bits;
     this.buf = new Int32Array(4096);
   }
 
@@ -143,6 +158,7 @@ export class FeatureExtractor {
     this.n = 0;
     this.marks.length = 0;
     this.ranges.length = 0;
+    this.repeated = false;
     const norm = normalizeText(text);
     this.addSegment(norm.text, this.windows?.block ?? 0);
     const mainEnd = this.n;
@@ -153,7 +169,7 @@ export class FeatureExtractor {
       this.addSegment(span.text, 0);
       this.ranges.push(start, this.n);
     }
-    return { idx: this.buf.subarray(0, this.n), ...this.packRanges() };
+    return { idx: this.buf.subarray(0, this.n), ...this.packRanges(), repeated: this.repeated };
   }
 
   private packRanges(): { ranges: Int32Array; bounds: Int32Array } {
@@ -257,6 +273,7 @@ export class FeatureExtractor {
       if (charRun >= 24) {
         // Deep inside a run of one character: a marker replaces the identical n-grams.
         buf[n++] = repeatHash;
+        this.repeated = true;
       } else {
         const g3 = Math.imul(Math.imul(a2, CHAR_MUL) + a1, CHAR_MUL) + a0;
         const g4 = Math.imul(a3, CHAR_MUL3) + g3;
@@ -281,6 +298,7 @@ export class FeatureExtractor {
         if (wordRun >= 12) {
           // The same word again and again: a marker replaces its unigram and bigram.
           buf[n++] = repeatHash;
+          this.repeated = true;
         } else {
           buf[n++] = Math.imul(h ^ SALT_WORD, GOLDEN) >>> shift;
           if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + h) ^ SALT_BIGRAM, GOLDEN) >>> shift;

@@ -23,6 +23,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FeatureExtractor, type FeatureSpec, type WindowSpec } from './features.js';
+import { sharedFeatures } from './shared-features.js';
 
 const MAGIC = 'SGLM';
 export const MODEL_FORMAT_VERSION = 1;
@@ -105,8 +106,40 @@ function boundIndex(bounds: Int32Array, offset: number): number {
 /** How negative the no-evidence prior is, in uncalibrated logit units. */
 const EVIDENCE_PRIOR_LOGIT = 4;
 
+/** Adds the three lanes of a packed sum `s` over features with lane offset `offset` to totals[at..at+2]. */
+function unpack(totals: Float64Array, at: number, s: number, offset: number): void {
+  const l0 = s % LANE;
+  const rest = (s - l0) / LANE;
+  const l1 = rest % LANE;
+  totals[at]! += l0 - offset;
+  totals[at + 1]! += l1 - offset;
+  totals[at + 2]! += (rest - l1) / LANE - offset;
+}
+
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * Multi-label weights packed for scoring: three labels per float64, each in a
+ * 17-bit lane holding q + 128 (0..255). One feature then costs PACK_WORDS
+ * additions instead of one per label, and lane sums stay exact (integers far
+ * below 2^53) for up to FLUSH features, after which they are unpacked.
+ */
+const LANE = 131_072;
+const LANES = 3;
+/** 512 × 255 < 2^17: a lane cannot carry into the next within one flush. */
+const FLUSH = 512;
+/** Packed words per bucket; models with up to 15 labels use the unrolled path. */
+const PACK_WORDS = 5;
+
+function packWeights(q: Int8Array, k: number, buckets: number): Float64Array {
+  const packed = new Float64Array(buckets * PACK_WORDS);
+  const lane = [1, LANE, LANE * LANE];
+  for (let b = 0; b < buckets; b++) {
+    for (let j = 0; j < k; j++) packed[b * PACK_WORDS + ((j / LANES) | 0)]! += (q[b * k + j]! + 128) * lane[j % LANES]!;
+  }
+  return packed;
 }
 
 export class HashedLinearModel implements Classifier {
@@ -114,68 +147,52 @@ export class HashedLinearModel implements Classifier {
   readonly labels: readonly string[];
   readonly thresholds: Readonly<Record<string, number>>;
   readonly header: Readonly<ModelHeader>;
+  /** single-label models: the int8 weights as they are */
   private readonly weights: Int8Array;
+  /** models with 2..15 labels: see `packWeights` */
+  private readonly packed: Float64Array | null;
   private readonly k: number;
-  private readonly extractor: FeatureExtractor;
+  /** bucket of a full 32-bit feature hash: hash >>> shift */
+  private readonly shift: number;
   private sums = new Float64Array(256);
-  private readonly acc: Float64Array;
+  private readonly totals: Float64Array;
   /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
   private evidence: number;
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
     const k = header.labels.length;
-    const expected = (1 << header.features.bits) * k;
+    const buckets = 1 << header.features.bits;
+    const expected = buckets * k;
     if (weights.length !== expected) throw new Error(`model ${header.name}: expected ${expected} weights, got ${weights.length}`);
     if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k) {
       throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
     }
+    if (k > LANES * PACK_WORDS) throw new Error(`model ${header.name}: at most ${LANES * PACK_WORDS} labels, got ${k}`);
+    // Validates the spec (version, bits) at load time rather than at first use.
+    new FeatureExtractor(header.features, header.windows);
     this.name = header.name;
     this.labels = header.labels;
     this.thresholds = header.thresholds;
     this.header = header;
-    this.weights = weights;
     this.k = k;
-    this.extractor = new FeatureExtractor(header.features, header.windows);
-    this.acc = new Float64Array(k);
+    this.shift = 32 - header.features.bits;
+    this.weights = k === 1 ? weights : new Int8Array(0);
+    this.packed = k === 1 ? null : packWeights(weights, k, buckets);
+    this.totals = new Float64Array(LANES * PACK_WORDS);
     this.evidence = header.evidence ?? 0;
   }
 
   logits(text: string): Float64Array {
-    const { idx, ranges, bounds } = this.extractor.extract(text);
-    const n = idx.length;
+    const { idx, ranges, bounds } = sharedFeatures(this.header.features, this.header.windows, text);
     const k = this.k;
-    const w = this.weights;
     const { bias, scale } = this.header;
     const nb = bounds.length;
     // Running sums of the weights, recorded only at range bounds.
     if (this.sums.length < nb * k) this.sums = new Float64Array(nb * k * 2);
+    if (k === 1) this.sumSingle(idx, bounds);
+    else this.sumPacked(idx, bounds);
     const sums = this.sums;
-    if (k === 1) {
-      let a = 0;
-      let b = 0;
-      if (bounds[0] === 0) sums[b++] = 0;
-      for (let i = 0; i < n; i++) {
-        a += w[idx[i]!]!;
-        if (i + 1 === bounds[b]) sums[b++] = a;
-      }
-    } else {
-      const acc = this.acc;
-      acc.fill(0);
-      let b = 0;
-      if (bounds[0] === 0) {
-        for (let j = 0; j < k; j++) sums[j] = 0;
-        b++;
-      }
-      for (let i = 0; i < n; i++) {
-        const base = idx[i]! * k;
-        for (let j = 0; j < k; j++) acc[j]! += w[base + j]!;
-        if (i + 1 === bounds[b]) {
-          for (let j = 0; j < k; j++) sums[b * k + j] = acc[j]!;
-          b++;
-        }
-      }
-    }
     const out = new Float64Array(k).fill(-Infinity);
     for (let r = 0; r < ranges.length; r += 2) {
       const a = ranges[r]!;
@@ -196,6 +213,66 @@ export class HashedLinearModel implements Classifier {
     }
     for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = bias[j]!;
     return out;
+  }
+
+  private sumSingle(idx: Int32Array, bounds: Int32Array): void {
+    const w = this.weights;
+    const shift = this.shift;
+    const sums = this.sums;
+    const n = idx.length;
+    let a = 0;
+    let b = 0;
+    if (bounds[0] === 0) sums[b++] = 0;
+    for (let i = 0; i < n; i++) {
+      a += w[idx[i]! >>> shift]!;
+      if (i + 1 === bounds[b]) sums[b++] = a;
+    }
+  }
+
+  /** Label sums at every bound, read from the packed table between flush points. */
+  private sumPacked(idx: Int32Array, bounds: Int32Array): void {
+    const p = this.packed!;
+    const shift = this.shift;
+    const k = this.k;
+    const sums = this.sums;
+    const totals = this.totals;
+    const n = idx.length;
+    const nb = bounds.length;
+    totals.fill(0);
+    let b = 0;
+    if (bounds[0] === 0) {
+      for (let j = 0; j < k; j++) sums[j] = 0;
+      b++;
+    }
+    let i = 0;
+    while (i < n) {
+      const target = b < nb ? bounds[b]! : n;
+      const end = Math.min(target, i + FLUSH);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      for (let f = i; f < end; f++) {
+        const base = (idx[f]! >>> shift) * PACK_WORDS;
+        s0 += p[base]!;
+        s1 += p[base + 1]!;
+        s2 += p[base + 2]!;
+        s3 += p[base + 3]!;
+        s4 += p[base + 4]!;
+      }
+      const offset = 128 * (end - i);
+      unpack(totals, 0, s0, offset);
+      unpack(totals, 3, s1, offset);
+      unpack(totals, 6, s2, offset);
+      unpack(totals, 9, s3, offset);
+      unpack(totals, 12, s4, offset);
+      i = end;
+      if (i === target && b < nb) {
+        for (let j = 0; j < k; j++) sums[b * k + j] = totals[j]!;
+        b++;
+      }
+    }
   }
 
   score(text: string): Scores {
