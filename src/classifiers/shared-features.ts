@@ -38,7 +38,7 @@ class Shape {
 
   constructor(
     private readonly spec: FeatureSpec,
-    private readonly windows: WindowSpec | undefined,
+    readonly windows: WindowSpec | undefined,
   ) {}
 
   /**
@@ -82,6 +82,8 @@ class Shape {
 }
 
 const shapes = new Map<string, Shape>();
+/** A model passes the same spec object every time: skips building the key. */
+const bySpec = new WeakMap<FeatureSpec, Shape>();
 
 /** Everything of a spec but the table size and the repeat markers, plus the windows. */
 function shapeKey(spec: FeatureSpec, windows: WindowSpec | undefined): string {
@@ -93,11 +95,15 @@ function shapeKey(spec: FeatureSpec, windows: WindowSpec | undefined): string {
  * with `bits` b uses bucket `idx[i] >>> (32 - b)`.
  */
 export function sharedFeatures(spec: FeatureSpec, windows: WindowSpec | undefined, text: string): RawExtraction {
-  const key = shapeKey(spec, windows);
-  let shape = shapes.get(key);
-  if (!shape) {
-    shape = new Shape(spec, windows);
-    shapes.set(key, shape);
+  let shape = bySpec.get(spec);
+  if (!shape || shape.windows !== windows) {
+    const key = shapeKey(spec, windows);
+    shape = shapes.get(key);
+    if (!shape) {
+      shape = new Shape(spec, windows);
+      shapes.set(key, shape);
+    }
+    bySpec.set(spec, shape);
   }
   return shape.get(text, spec.repeatMarker === true);
 }

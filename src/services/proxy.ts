@@ -20,6 +20,7 @@ import type { AccessControl } from './access.js';
 import { Exchange, type AuditSink } from './exchange.js';
 import { chatRefusal, chatRefusalStream, responsesRefusal, responsesRefusalStream } from './refusals.js';
 import { guardResponsesStream } from './responses-stream.js';
+import { holdForInlineModeration, replay, usesInlineModeration, type HeldStream } from './inline-stream.js';
 
 type Json = Record<string, unknown>;
 export type GenerationEndpoint = 'chat.completions' | 'responses';
@@ -153,11 +154,27 @@ export class ProxyService {
         return reply;
       }
 
+      // Inline moderation scores come after the whole answer: hold it, then judge it with them (see inline-stream.ts).
+      let upstreamEvents: AsyncIterable<SseEvent> = res.events;
+      let streamCtx: CheckContext = outCtx;
+      if (usesInlineModeration(policy.output)) {
+        let held: HeldStream;
+        try {
+          held = await holdForInlineModeration(res.events, clientAskedModeration);
+        } catch (err) {
+          signal.removeEventListener('abort', onAbort);
+          controller.abort();
+          if (err instanceof GatewayError || signal.aborted) throw err;
+          throw new GatewayError('UPSTREAM_UNAVAILABLE', { message: 'The upstream connection failed during the stream.', cause: err });
+        }
+        upstreamEvents = replay(held.events);
+        if (held.moderation) streamCtx = { ...outCtx, response: { moderation: held.moderation } } as CheckContext;
+      }
       const guard = new StreamGuard({
         holdBack: policy.streaming.holdBackChars,
         overlap: policy.streaming.overlapChars,
         holdAll: policy.output.some((c) => c.definition.streaming === false),
-        check: (segments, window) => runStage(policy.output, outCtx, { segments, images: [], window }),
+        check: (segments, window) => runStage(policy.output, streamCtx, { segments, images: [], window }),
       });
       const hooks = {
         guard,
@@ -176,7 +193,7 @@ export class ProxyService {
           exchange.fail('upstream_error', 200);
         },
       };
-      const guarded = endpoint === 'chat.completions' ? guardChatStream(res.events, { ...hooks, includeUsage: clientWantsUsage }) : guardResponsesStream(res.events, hooks);
+      const guarded = endpoint === 'chat.completions' ? guardChatStream(upstreamEvents, { ...hooks, includeUsage: clientWantsUsage }) : guardResponsesStream(upstreamEvents, hooks);
       streaming = true;
       const logger = deps.logger;
       const events = (async function* () {

@@ -100,16 +100,25 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
       }
     });
 
+    // Inline moderation (openai-wire §2.6): scores of input and output with the answer, when the request asked.
+    const moderated = (list: boolean): Record<string, unknown> => {
+      if (!body.moderation || !s.moderation) return {};
+      const side = (input: unknown) => {
+        const results = s.moderation!(input) as Record<string, unknown>[];
+        return list
+          ? { type: 'moderation_results', model: 'omni-moderation-latest', results: results.map((r) => ({ type: 'moderation_result', model: 'omni-moderation-latest', ...r })) }
+          : { type: 'moderation_result', model: 'omni-moderation-latest', ...results[0] };
+      };
+      return { moderation: { input: side(JSON.stringify(body.messages ?? body.input)), output: side(text) } };
+    };
+
     if (req.url === '/v1/chat/completions') {
       const n = typeof body.n === 'number' ? body.n : 1;
+      const inline = moderated(true);
       if (!stream) {
         const message: Record<string, unknown> = { role: 'assistant', content: s.toolCall ? null : text, refusal: null };
         if (s.toolCall) message.tool_calls = [{ id: 'call_1', type: 'function', function: s.toolCall }];
         res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'up_req_1' });
-        // Inline moderation (openai-wire §2.6): scores of input and output in the answer, when the request asked.
-        const inline = body.moderation && s.moderation
-          ? { moderation: { input: { type: 'moderation_results', model: 'omni-moderation-latest', results: s.moderation(JSON.stringify(body.messages)) }, output: { type: 'moderation_results', model: 'omni-moderation-latest', results: s.moderation(text) } } }
-          : {};
         res.end(JSON.stringify({
           id: 'chatcmpl-mock', object: 'chat.completion', created: 1700000000, model,
           choices: Array.from({ length: n }, (_, index) => ({ index, message, logprobs: null, finish_reason: s.toolCall ? 'tool_calls' : 'stop' })),
@@ -142,6 +151,8 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
         }
       }
       for (let index = 0; index < n; index++) send({ ...base, choices: [{ index, delta: {}, logprobs: null, finish_reason: s.toolCall ? 'tool_calls' : 'stop' }], ...u });
+      // The scores arrive after the whole output, never inside partial deltas.
+      if (inline.moderation) send({ ...base, choices: [], ...u, ...inline });
       if (withUsage) send({ ...base, choices: [], usage: usage(10, Math.ceil(text.length / 4)) });
       res.end('data: [DONE]\n\n');
       return;
@@ -158,7 +169,7 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
       const u = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: Math.ceil(text.length / 4), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 10 + Math.ceil(text.length / 4) };
       if (!stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...respBase, status: 'completed', output: [item], usage: u }));
+        res.end(JSON.stringify({ ...respBase, status: 'completed', output: [item], usage: u, ...moderated(false) }));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -184,7 +195,7 @@ export async function startMockUpstream(script: Script = {}): Promise<MockUpstre
       ev('response.output_text.done', { item_id: 'msg_mock', output_index: 0, content_index: 0, text, logprobs: [] });
       ev('response.content_part.done', { item_id: 'msg_mock', output_index: 0, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
       ev('response.output_item.done', { output_index: 0, item });
-      ev('response.completed', { response: { ...respBase, status: 'completed', output: [item], usage: u } });
+      ev('response.completed', { response: { ...respBase, status: 'completed', output: [item], usage: u, ...moderated(false) } });
       res.end();
       return;
     }

@@ -132,6 +132,82 @@ describe('with a provider: the Moderation API as a check', () => {
     }
   });
 
+  describe('inline moderation on streams: the answer is held until its scores arrive', () => {
+    async function chatStream(client: OpenAI, extra: Record<string, unknown> = {}) {
+      const stream = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'a calm question' }], stream: true, ...extra } as never) as unknown as AsyncIterable<Record<string, unknown>>;
+      const chunks: Record<string, unknown>[] = [];
+      for await (const c of stream) chunks.push(c);
+      const text = chunks.map((c) => ((c.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '')).join('');
+      const finish = chunks.flatMap((c) => (c.choices as { finish_reason?: string | null }[]).map((x) => x.finish_reason)).filter(Boolean);
+      return { chunks, text, finish };
+    }
+
+    it('judges a streamed chat answer with the scores of its last chunk: no second call, no scores for the client', async () => {
+      const client = await clientFor('inline');
+      const calls = moderationCalls().length;
+      const { chunks, text, finish } = await chatStream(client);
+      expect(text).toBe('Here is a calm answer.');
+      expect(finish).toEqual(['stop']);
+      expect(upstream.requests.at(-1)!.body.moderation).toEqual({ model: 'omni-moderation-latest' });
+      expect(moderationCalls().length).toBe(calls);
+      expect(chunks.some((c) => 'moderation' in c)).toBe(false);
+    });
+
+    it('ends a flagged streamed chat answer with content_filter, and none of its text reaches the client', async () => {
+      const client = await clientFor('inline');
+      const answer = upstream.script.answer;
+      upstream.script.answer = () => 'a forbidden answer that streams in several small pieces';
+      const calls = moderationCalls().length;
+      try {
+        const { text, finish } = await chatStream(client);
+        expect(text).not.toContain('forbidden');
+        expect(text).toBe('');
+        expect(finish).toEqual(['content_filter']);
+        expect(moderationCalls().length).toBe(calls);
+      } finally {
+        upstream.script.answer = answer;
+      }
+    });
+
+    it('keeps the scores in the stream when the client asked for inline moderation itself', async () => {
+      const client = await clientFor('inline');
+      const { chunks, text } = await chatStream(client, { moderation: { model: 'omni-moderation-latest' } });
+      expect(text).toBe('Here is a calm answer.');
+      const scored = chunks.find((c) => 'moderation' in c) as { moderation: { output: { type: string } } } | undefined;
+      expect(scored?.moderation.output.type).toBe('moderation_results');
+    });
+
+    it('judges a streamed Responses answer with the scores of response.completed', async () => {
+      const client = await clientFor('inline');
+      const calls = moderationCalls().length;
+      const events: Array<{ type: string; response?: Record<string, unknown>; delta?: string }> = [];
+      for await (const e of await client.responses.create({ model: 'gpt-test', input: 'a calm question', stream: true })) events.push(e as never);
+      expect(events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('Here is a calm answer.');
+      const done = events.find((e) => e.type === 'response.completed')!;
+      expect(done.response!.moderation).toBeUndefined();
+      expect(moderationCalls().length).toBe(calls);
+
+      const answer = upstream.script.answer;
+      upstream.script.answer = () => 'a forbidden answer';
+      try {
+        const blocked: typeof events = [];
+        for await (const e of await client.responses.create({ model: 'gpt-test', input: 'a calm question', stream: true })) blocked.push(e as never);
+        expect(blocked.filter((e) => e.type === 'response.output_text.delta')).toHaveLength(0);
+        expect(blocked.at(-1)!.type).toBe('response.incomplete');
+      } finally {
+        upstream.script.answer = answer;
+      }
+    });
+
+    it('refuses an answer longer than the hold limit instead of releasing it unjudged', async () => {
+      const { holdForInlineModeration } = await import('../../src/services/inline-stream.js');
+      async function* events() {
+        for (let i = 0; i < 10; i++) yield { data: JSON.stringify({ choices: [{ index: 0, delta: { content: 'x'.repeat(100) } }] }) };
+      }
+      await expect(holdForInlineModeration(events(), false, 500)).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+    });
+  });
+
   it('blocks a prompt the provider flags with 400 content_policy_violation, before the upstream sees it', async () => {
     const client = await clientFor('closed');
     const before = upstream.requests.filter((r) => r.path === '/v1/chat/completions').length;
