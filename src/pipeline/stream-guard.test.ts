@@ -24,10 +24,11 @@ function guard(opts: { holdBack?: number; overlap?: number; holdAll?: boolean } 
   return { g, windows };
 }
 
-async function feed(g: StreamGuard, text: string, size: number): Promise<{ out: string; blocked: boolean }> {
+/** Feeds `text` in pieces of `size`; `burst`: every piece but the last says more text is already waiting. */
+async function feed(g: StreamGuard, text: string, size: number, burst = false): Promise<{ out: string; blocked: boolean }> {
   let out = '';
   for (let i = 0; i < text.length; i += size) {
-    const step = await g.push('c0', text.slice(i, i + size));
+    const step = await g.push('c0', text.slice(i, i + size), { more: burst && i + size < text.length });
     if (step.blocked) return { out, blocked: true };
     out += step.release.map((r) => r.text).join('');
   }
@@ -108,6 +109,34 @@ describe('StreamGuard', () => {
     const { out } = await feed(g, withSecret, size);
     expect(out).not.toContain('SECRET-TOK');
     expect(out).toBe(text.slice(0, 100) + '[REDACTED]' + text.slice(0, 100) + '[REDACTED]');
+  });
+
+  describe('bursts: text that has already arrived is checked in fewer, larger windows', () => {
+    it('releases the same text with fewer windows, each bounded by maxHold', async () => {
+      const piecewise = guard();
+      const burst = guard();
+      expect(await feed(piecewise.g, text, 7)).toEqual({ out: text, blocked: false });
+      expect(await feed(burst.g, text, 7, true)).toEqual({ out: text, blocked: false });
+      expect(burst.windows.length).toBeLessThan(piecewise.windows.length);
+      // holdBack 32 → maxHold 256: a window holds at most that much new text plus the 16-character overlap and one piece.
+      for (const w of burst.windows) expect(w.length).toBeLessThanOrEqual(256 + 16 + 7);
+    });
+
+    it.each([1, 5, 40])('still blocks without leaking any part of the trigger (chunk size %i)', async (size) => {
+      const { g } = guard();
+      const bad = text.slice(0, 600) + 'BOOM' + text.slice(0, 200);
+      const { out, blocked } = await feed(g, bad, size, true);
+      expect(blocked).toBe(true);
+      expect(out).not.toContain('BOO');
+      expect(bad.startsWith(out)).toBe(true);
+    });
+
+    it('still redacts a secret split across pieces', async () => {
+      const { g } = guard();
+      const withSecret = text.slice(0, 300) + SECRET + text.slice(0, 300);
+      const { out } = await feed(g, withSecret, 3, true);
+      expect(out).toBe(text.slice(0, 300) + '[REDACTED]' + text.slice(0, 300));
+    });
   });
 
   it('holds everything until the end when an output check needs the whole text', async () => {

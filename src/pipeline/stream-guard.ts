@@ -53,6 +53,7 @@ function safeCut(text: string, i: number): number {
 export class StreamGuard {
   private readonly keys = new Map<string, KeyState>();
   private readonly step: number;
+  private readonly maxHold: number;
   private blockedOutcome: StageOutcome | null = null;
   /** strictest result per check across all windows, for the audit record */
   readonly results = new Map<string, CheckResult>();
@@ -61,6 +62,7 @@ export class StreamGuard {
   constructor(private readonly options: StreamGuardOptions) {
     // Each window re-reads the overlap and the held-back tail, so a step of a whole hold-back keeps the re-checked share near 2×.
     this.step = Math.max(16, options.holdBack);
+    this.maxHold = options.maxHold ?? options.holdBack * 8;
   }
 
   get blocked(): boolean {
@@ -77,8 +79,12 @@ export class StreamGuard {
     return this.keys.get(key)?.released ?? '';
   }
 
-  /** Adds text for `key`; releases what has passed the checks. */
-  async push(key: string, text: string, opts: { holdAll?: boolean } = {}): Promise<GuardStep> {
+  /**
+   * Adds text for `key`; releases what has passed the checks. `more`: further
+   * text has already arrived, so the window waits for it (up to `maxHold`
+   * pending characters): a burst is checked in one window, not piece by piece.
+   */
+  async push(key: string, text: string, opts: { holdAll?: boolean; more?: boolean } = {}): Promise<GuardStep> {
     if (this.blockedOutcome) return { blocked: true, outcome: this.blockedOutcome };
     let state = this.keys.get(key);
     if (!state) {
@@ -87,7 +93,8 @@ export class StreamGuard {
     }
     state.pending += text;
     if (state.holdAll || this.options.holdAll) return { blocked: false, release: [] };
-    if (state.pending.length < this.options.holdBack + this.step) return { blocked: false, release: [] };
+    const due = this.options.holdBack + this.step;
+    if (state.pending.length < (opts.more === true ? Math.max(due, this.maxHold) : due)) return { blocked: false, release: [] };
     return this.runWindow([key], false);
   }
 
@@ -143,7 +150,7 @@ export class StreamGuard {
     }
     const release: Array<{ key: string; text: string }> = [];
     // Redactions come back as new window texts; the released context cannot change, so only the unreleased part is taken.
-    const maxHold = this.options.maxHold ?? this.options.holdBack * 8;
+    const maxHold = this.maxHold;
     states.forEach((s, i) => {
       const ctx = contexts[i]!;
       const ctxLen = ctx.length;

@@ -109,7 +109,7 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
         const text = delta[field];
         if (typeof text === 'string' && text !== '') {
           delete rest[field];
-          const step = await guard.push(`${prefix}${index}`, text);
+          const step = await guard.push(`${prefix}${index}`, text, { more: ev.more === true });
           if (step.blocked) return yield* blocked(step.outcome);
           yield* emit(step);
         }

@@ -80,7 +80,7 @@ export async function holdForInlineModeration(events: AsyncIterable<SseEvent>, f
   return { events: held, moderation };
 }
 
-/** The held events as the async stream the guards read. */
+/** The held events as the async stream the guards read; all are at hand, so each but the last says more is waiting. */
 export async function* replay(events: readonly SseEvent[]): AsyncGenerator<SseEvent> {
-  yield* events;
+  for (let i = 0; i < events.length; i++) yield { ...events[i]!, more: i + 1 < events.length };
 }

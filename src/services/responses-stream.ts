@@ -100,7 +100,7 @@ export async function* guardResponsesStream(events: AsyncIterable<SseEvent>, opt
     if (text) {
       const key = partKey(text.prefix, e);
       if (!templates.has(key)) templates.set(key, { type, base: { item_id: e.item_id, output_index: e.output_index, content_index: e.content_index } });
-      const step = await guard.push(key, typeof e.delta === 'string' ? e.delta : '');
+      const step = await guard.push(key, typeof e.delta === 'string' ? e.delta : '', { more: ev.more === true });
       if (step.blocked) return yield* blocked(step.outcome);
       yield* emit(step);
       continue;

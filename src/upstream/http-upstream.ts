@@ -76,7 +76,11 @@ async function* sseEvents(body: AsyncIterable<Buffer | string>): AsyncGenerator<
   const decoder = new TextDecoder();
   for await (const chunk of body) {
     parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    while (queue.length) yield queue.shift()!;
+    while (queue.length) {
+      const e = queue.shift()!;
+      if (queue.length) e.more = true;
+      yield e;
+    }
   }
   parser.feed(decoder.decode());
   while (queue.length) yield queue.shift()!;

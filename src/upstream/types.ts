@@ -8,6 +8,12 @@
 export interface SseEvent {
   event?: string;
   data: string;
+  /**
+   * A hint from the reader: another event has already arrived and is waiting.
+   * The stream guard then gathers text into fewer, larger windows instead of
+   * checking each small piece while more is ready. Never sent to a client.
+   */
+  more?: boolean;
 }
 
 export type UpstreamEndpoint = 'chat.completions' | 'responses' | 'moderations';

@@ -112,11 +112,17 @@ describe('blocked output never reaches the client', () => {
       expect(err.message).not.toContain(FORBIDDEN);
       return;
     }
-    const { text, end } = await run(client, mode);
-    expect(text).not.toContain(FORBIDDEN.slice(0, 4));
-    expect(answer.startsWith(text)).toBe(true);
-    expect(text.length).toBeGreaterThan(0);
-    expect(end).toBe(mode === 'chat-stream' ? 'content_filter' : 'incomplete');
+    // Pieces arrive one by one (a burst that has all arrived is checked at once, before anything is released).
+    upstream.script.delayMs = 1;
+    try {
+      const { text, end } = await run(client, mode);
+      expect(text).not.toContain(FORBIDDEN.slice(0, 4));
+      expect(answer.startsWith(text)).toBe(true);
+      expect(text.length).toBeGreaterThan(0);
+      expect(end).toBe(mode === 'chat-stream' ? 'content_filter' : 'incomplete');
+    } finally {
+      delete upstream.script.delayMs;
+    }
   });
 
   it.each(MODES)('refusal mode, %s', async (mode) => {
