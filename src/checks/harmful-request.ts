@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineCheck, type Verdict } from '../pipeline/types.js';
 import { backendFields, refineBackend } from '../shared/classifier-backend-config.js';
-import { deciders, findings, maxScores } from '../shared/classifier-findings.js';
+import { classifyThen, deciders, findings, maxScores } from '../shared/classifier-findings.js';
 
 const config = z
   .object({
@@ -26,16 +26,17 @@ export default defineCheck({
   stage: 'input',
   description: 'Detects requests for help to cause serious harm in what the user asks.',
   config,
-  async run(ctx, input, cfg): Promise<Verdict> {
+  run(ctx, input, cfg): Verdict | Promise<Verdict> {
     const hub = ctx.services.classifiers;
     if (!hub) throw new Error('the classifier service is not configured');
     const segments = input.segments.filter((s) => s.source === 'prompt' && s.role !== 'assistant');
     if (segments.length === 0) return { decision: 'allow', reasons: [] };
-    const result = await hub.classify({ kind: 'harmful_request', choice: cfg, texts: segments.map((s) => s.text) }, ctx);
-    const hits = result.items.filter((item) => findings(item, (label) => (label === LABEL ? cfg.threshold : undefined)).includes(LABEL));
-    const scores = maxScores(result.items);
-    if (cfg.backend === 'cascade') scores.judged = result.items.filter((i) => i.by.includes('judge')).length;
-    if (hits.length === 0) return { decision: 'allow', reasons: [], scores };
-    return { decision: cfg.action, reasons: [`harmful request (${deciders(hits)})`], scores };
+    return classifyThen(hub, { kind: 'harmful_request', choice: cfg, texts: segments.map((s) => s.text) }, ctx, (result): Verdict => {
+      const hits = result.items.filter((item) => findings(item, (label) => (label === LABEL ? cfg.threshold : undefined)).includes(LABEL));
+      const scores = maxScores(result.items);
+      if (cfg.backend === 'cascade') scores.judged = result.items.filter((i) => i.by.includes('judge')).length;
+      if (hits.length === 0) return { decision: 'allow', reasons: [], scores };
+      return { decision: cfg.action, reasons: [`harmful request (${deciders(hits)})`], scores };
+    });
   },
 });

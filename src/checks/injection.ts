@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { defineCheck, type ClassifiedItem, type Verdict } from '../pipeline/types.js';
 import { backendFields, refineBackend } from '../shared/classifier-backend-config.js';
-import { deciders, findings, maxScores } from '../shared/classifier-findings.js';
+import { classifyThen, deciders, findings, maxScores } from '../shared/classifier-findings.js';
 
 const config = z
   .object({
@@ -34,18 +34,18 @@ export default defineCheck({
   stage: 'input',
   description: 'Detects prompt injection and jailbreaks in prompts, and indirect injection in tool results and documents.',
   config,
-  async run(ctx, input, cfg): Promise<Verdict> {
+  run(ctx, input, cfg): Verdict | Promise<Verdict> {
     const hub = ctx.services.classifiers;
     if (!hub) throw new Error('the classifier service is not configured');
     const segments = input.segments.filter((s) => cfg.sources.includes(s.source as 'prompt'));
     if (segments.length === 0) return { decision: 'allow', reasons: [] };
-    const result = await hub.classify({ kind: 'injection', choice: cfg, texts: segments.map((s) => s.text) }, ctx);
-    const direct: ClassifiedItem[] = [];
-    const indirect: ClassifiedItem[] = [];
-    result.items.forEach((item, i) => {
-      const tool = segments[i]!.source === 'tool';
-      const t = tool ? (cfg.toolThreshold ?? cfg.threshold) : cfg.threshold;
-      if (findings(item, (label) => (label === LABEL ? t : undefined)).includes(LABEL)) (tool ? indirect : direct).push(item);
+    return classifyThen(hub, { kind: 'injection', choice: cfg, texts: segments.map((s) => s.text) }, ctx, (result): Verdict => {
+      const direct: ClassifiedItem[] = [];
+      const indirect: ClassifiedItem[] = [];
+      result.items.forEach((item, i) => {
+        const tool = segments[i]!.source === 'tool';
+        const t = tool ? (cfg.toolThreshold ?? cfg.threshold) : cfg.threshold;
+        if (findings(item, (label) => (label === LABEL ? t : undefined)).includes(LABEL)) (tool ? indirect : direct).push(item);
     });
     const scores = maxScores(result.items);
     if (cfg.backend === 'cascade') scores.judged = result.items.filter((i) => i.by.includes('judge')).length;
@@ -54,5 +54,6 @@ export default defineCheck({
     if (direct.length > 0) reasons.push(`prompt injection (${deciders(direct)})`);
     if (indirect.length > 0) reasons.push(`indirect prompt injection in tool or document content (${deciders(indirect)})`);
     return { decision: cfg.action, reasons, scores };
+    });
   },
 });

@@ -21,7 +21,7 @@
 import { z } from 'zod';
 import { defineCheck, type ClassifiedItem, type Verdict } from '../pipeline/types.js';
 import { backendFields, refineBackend } from '../shared/classifier-backend-config.js';
-import { deciders, findings, maxScores } from '../shared/classifier-findings.js';
+import { classifyThen, deciders, findings, maxScores } from '../shared/classifier-findings.js';
 
 const config = z
   .object({
@@ -39,29 +39,30 @@ export default defineCheck({
   stage: 'both',
   description: 'Moderates inputs and outputs over the 13 OpenAI categories with the offline model, the provider Moderation API, an LLM judge, an ONNX model or a cascade.',
   config,
-  async run(ctx, input, cfg): Promise<Verdict> {
+  run(ctx, input, cfg): Verdict | Promise<Verdict> {
     const hub = ctx.services.classifiers;
     if (!hub) throw new Error('the classifier service is not configured');
     const segments = ctx.stage === 'input' ? input.segments.filter((s) => cfg.sources.includes(s.source as 'prompt')) : input.segments;
     const images = ctx.stage === 'input' ? input.images : [];
-    const result = await hub.classify({ kind: 'moderation', choice: cfg, texts: segments.map((s) => s.text), images }, ctx);
-    const all: ClassifiedItem[] = [...result.items, ...result.extra];
-    const threshold = (label: string) => cfg.thresholds[label];
-    const hits = new Set<string>();
-    const deciding: ClassifiedItem[] = [];
-    for (const item of all) {
-      const found = findings(item, threshold).filter((c) => !cfg.categories || cfg.categories.includes(c));
-      if (found.length === 0) continue;
-      deciding.push(item);
-      for (const c of found) hits.add(c);
-    }
-    const scores = maxScores(all);
-    const verdict: Verdict =
-      hits.size === 0
-        ? { decision: 'allow', reasons: [], scores }
-        : { decision: cfg.action, reasons: [`moderation: ${[...hits].sort().join(', ')} (${deciders(deciding)})`], scores };
-    if (cfg.backend === 'cascade') scores.judged = all.filter((i) => i.by.includes('judge')).length;
-    if (result.requestPatch) verdict.requestPatch = result.requestPatch;
-    return verdict;
+    return classifyThen(hub, { kind: 'moderation', choice: cfg, texts: segments.map((s) => s.text), images }, ctx, (result): Verdict => {
+      const all: ClassifiedItem[] = [...result.items, ...result.extra];
+      const threshold = (label: string) => cfg.thresholds[label];
+      const hits = new Set<string>();
+      const deciding: ClassifiedItem[] = [];
+      for (const item of all) {
+        const found = findings(item, threshold).filter((c) => !cfg.categories || cfg.categories.includes(c));
+        if (found.length === 0) continue;
+        deciding.push(item);
+        for (const c of found) hits.add(c);
+      }
+      const scores = maxScores(all);
+      const verdict: Verdict =
+        hits.size === 0
+          ? { decision: 'allow', reasons: [], scores }
+          : { decision: cfg.action, reasons: [`moderation: ${[...hits].sort().join(', ')} (${deciders(deciding)})`], scores };
+      if (cfg.backend === 'cascade') scores.judged = all.filter((i) => i.by.includes('judge')).length;
+      if (result.requestPatch) verdict.requestPatch = result.requestPatch;
+      return verdict;
+    });
   },
 });

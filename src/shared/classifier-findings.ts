@@ -4,7 +4,7 @@
  * reached, and otherwise when the back-end itself flags it (its calibrated
  * thresholds, or the Moderation API's own `categories`).
  */
-import type { ClassifiedItem } from '../pipeline/types.js';
+import type { CheckContext, ClassifiedItem, ClassifierBackends, ClassifyRequest, ClassifyResult } from '../pipeline/types.js';
 
 /**
  * Labels of `item` that count. `threshold(label)` returns the policy's
@@ -38,4 +38,13 @@ export function deciders(items: readonly ClassifiedItem[]): string {
   const by = new Set<string>();
   for (const it of items) for (const b of it.by.split('+')) by.add(b);
   return [...by].join('+');
+}
+
+/**
+ * Classifies without a promise when the back-end scores in process, else
+ * through the promise, and hands the result to `decide`.
+ */
+export function classifyThen<T>(hub: ClassifierBackends, request: ClassifyRequest, ctx: CheckContext, decide: (result: ClassifyResult) => T): T | Promise<T> {
+  const sync = hub.classifySync?.(request, ctx);
+  return sync ? decide(sync) : hub.classify(request, ctx).then(decide);
 }

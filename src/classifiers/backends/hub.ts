@@ -60,6 +60,11 @@ export function mergeItems(items: readonly ClassifiedItem[]): ClassifiedItem {
   return { scores, flagged: [...flagged], by: [...by].join('+') };
 }
 
+function assemble(backend: Backend, scored: ClassifiedItem[], expected: number, owners: number[][], extra: ClassifiedItem[]): ClassifyResult {
+  if (scored.length !== expected) throw new Error(`the ${backend.id} back-end returned ${scored.length} results for ${expected} texts`);
+  return { items: owners.map((o) => mergeItems(o.map((j) => scored[j]!))), extra };
+}
+
 export class ClassifierHub implements ClassifierBackends {
   readonly local: LocalBackend;
   private readonly baseDir: string;
@@ -136,14 +141,32 @@ export class ClassifierHub implements ClassifierBackends {
   }
 
   async classify(request: ClassifyRequest, ctx: CheckContext): Promise<ClassifyResult> {
-    const { kind, choice, texts } = request;
+    const { kind, choice } = request;
     if (choice.backend === 'inline') return this.inline(request, ctx);
     const backend = this.backend(choice, kind);
-    const size = Math.min(choice.chunkChars, backend.maxChars ?? Number.POSITIVE_INFINITY);
+    const { unique, owners } = this.chunk(request, backend);
+    const texts$ = unique.size > 0 ? backend.score(kind, [...unique.keys()], ctx) : [];
+    const images$ = request.images && request.images.length > 0 && backend.scoreImages ? backend.scoreImages(request.images, ctx) : [];
+    const [scored, extra] = await Promise.all([texts$, images$]);
+    return assemble(backend, scored, unique.size, owners, extra);
+  }
+
+  classifySync(request: ClassifyRequest, ctx: CheckContext): ClassifyResult | undefined {
+    const { kind, choice } = request;
+    if (choice.backend !== 'local' || (request.images && request.images.length > 0)) return undefined;
+    const backend = this.backend(choice, kind);
+    const { unique, owners } = this.chunk(request, backend);
+    const scored = unique.size > 0 ? this.local.score(kind, [...unique.keys()]) : [];
+    return assemble(backend, scored, unique.size, owners, []);
+  }
+
+  /** Distinct chunks of the request's texts, and which chunks make up each text. */
+  private chunk(request: ClassifyRequest, backend: Backend): { unique: Map<string, number>; owners: number[][] } {
+    const size = Math.min(request.choice.chunkChars, backend.maxChars ?? Number.POSITIVE_INFINITY);
     const overlap = Math.min(512, size >> 3);
     const unique = new Map<string, number>();
     const owners: number[][] = [];
-    for (const text of texts) {
+    for (const text of request.texts) {
       const chunks = text.length <= size ? [text] : textChunks(text, size, overlap);
       owners.push(
         chunks.map((c) => {
@@ -156,11 +179,7 @@ export class ClassifierHub implements ClassifierBackends {
         }),
       );
     }
-    const texts$ = unique.size > 0 ? backend.score(kind, [...unique.keys()], ctx) : [];
-    const images$ = request.images && request.images.length > 0 && backend.scoreImages ? backend.scoreImages(request.images, ctx) : [];
-    const [scored, extra] = await Promise.all([texts$, images$]);
-    if (scored.length !== unique.size) throw new Error(`the ${backend.id} back-end returned ${scored.length} results for ${unique.size} texts`);
-    return { items: owners.map((o) => mergeItems(o.map((j) => scored[j]!))), extra };
+    return { unique, owners };
   }
 
   private async inline(request: ClassifyRequest, ctx: CheckContext): Promise<ClassifyResult> {
