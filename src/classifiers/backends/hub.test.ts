@@ -53,7 +53,7 @@ describe('hub with the local back-end', () => {
     expect(sync).toEqual(await hub.classify({ kind: 'injection', choice: choice(), texts }, ctx()));
     expect(hub.classifySync({ kind: 'moderation', choice: choice({ backend: 'provider' }), texts }, ctx())).toBeUndefined();
     expect(hub.classifySync({ kind: 'moderation', choice: choice({ backend: 'inline' }), texts }, ctx())).toBeUndefined();
-    const images = [{ type: 'image_url' as const, image_url: { url: 'https://img.example/a.png' } }];
+    const images = [{ url: 'https://img.example/a.png', path: 'messages.0.content.1' }];
     expect(hub.classifySync({ kind: 'moderation', choice: choice(), texts, images }, ctx())).toBeUndefined();
   });
 
