@@ -43,6 +43,9 @@ export type GuardStep =
   | { blocked: false; release: Array<{ key: string; text: string }> }
   | { blocked: true; outcome: StageOutcome };
 
+/** A step that releases nothing (shared: callers only read it). */
+const NOTHING: GuardStep = Object.freeze({ blocked: false as const, release: Object.freeze([]) as unknown as Array<{ key: string; text: string }> });
+
 /** Index at or before `i` that does not split a UTF-16 surrogate pair. */
 function safeCut(text: string, i: number): number {
   if (i <= 0 || i >= text.length) return Math.max(0, Math.min(i, text.length));
@@ -84,7 +87,8 @@ export class StreamGuard {
    * text has already arrived, so the window waits for it (up to `maxHold`
    * pending characters): a burst is checked in one window, not piece by piece.
    */
-  async push(key: string, text: string, opts: { holdAll?: boolean; more?: boolean } = {}): Promise<GuardStep> {
+  push(key: string, text: string, opts: { holdAll?: boolean; more?: boolean } = {}): GuardStep | Promise<GuardStep> {
+    // Synchronous unless a window runs: the common case, once per streamed token.
     if (this.blockedOutcome) return { blocked: true, outcome: this.blockedOutcome };
     let state = this.keys.get(key);
     if (!state) {
@@ -92,9 +96,9 @@ export class StreamGuard {
       this.keys.set(key, state);
     }
     state.pending += text;
-    if (state.holdAll || this.options.holdAll) return { blocked: false, release: [] };
+    if (state.holdAll || this.options.holdAll) return NOTHING;
     const due = this.options.holdBack + this.step;
-    if (state.pending.length < (opts.more === true ? Math.max(due, this.maxHold) : due)) return { blocked: false, release: [] };
+    if (state.pending.length < (opts.more === true ? Math.max(due, this.maxHold) : due)) return NOTHING;
     return this.runWindow([key], false);
   }
 

@@ -109,7 +109,8 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
         const text = delta[field];
         if (typeof text === 'string' && text !== '') {
           delete rest[field];
-          const step = await guard.push(`${prefix}${index}`, text, { more: ev.more === true });
+          const pushed = guard.push(`${prefix}${index}`, text, { more: ev.more === true });
+          const step = pushed instanceof Promise ? await pushed : pushed;
           if (step.blocked) return yield* blocked(step.outcome);
           yield* emit(step);
         }
@@ -125,7 +126,8 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
           if (tc.type !== undefined) known.type = tc.type;
           if (fn.name !== undefined) known.name = fn.name;
           tools.set(key, known);
-          const step = await guard.push(key, typeof fn.arguments === 'string' ? fn.arguments : '', { holdAll: true });
+          const pushed = guard.push(key, typeof fn.arguments === 'string' ? fn.arguments : '', { holdAll: true });
+          const step = pushed instanceof Promise ? await pushed : pushed;
           if (step.blocked) return yield* blocked(step.outcome);
         }
       }

@@ -100,7 +100,8 @@ export async function* guardResponsesStream(events: AsyncIterable<SseEvent>, opt
     if (text) {
       const key = partKey(text.prefix, e);
       if (!templates.has(key)) templates.set(key, { type, base: { item_id: e.item_id, output_index: e.output_index, content_index: e.content_index } });
-      const step = await guard.push(key, typeof e.delta === 'string' ? e.delta : '', { more: ev.more === true });
+      const pushed = guard.push(key, typeof e.delta === 'string' ? e.delta : '', { more: ev.more === true });
+      const step = pushed instanceof Promise ? await pushed : pushed;
       if (step.blocked) return yield* blocked(step.outcome);
       yield* emit(step);
       continue;
@@ -117,7 +118,8 @@ export async function* guardResponsesStream(events: AsyncIterable<SseEvent>, opt
         break;
       }
       case 'response.function_call_arguments.delta': {
-        const step = await guard.push(`f${String(e.output_index ?? 0)}`, typeof e.delta === 'string' ? e.delta : '', { holdAll: true });
+        const pushed = guard.push(`f${String(e.output_index ?? 0)}`, typeof e.delta === 'string' ? e.delta : '', { holdAll: true });
+        const step = pushed instanceof Promise ? await pushed : pushed;
         if (step.blocked) return yield* blocked(step.outcome);
         break;
       }

@@ -9,11 +9,11 @@
  *   up to `maxRetryDelay`; otherwise exponential backoff with jitter.
  * - A client abort (the request's signal) aborts the upstream request at once.
  */
-import { createParser } from 'eventsource-parser';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { SseEvent, Upstream, UpstreamRequest, UpstreamResponse } from './types.js';
+import { SseReader } from './sse-reader.js';
+import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.js';
 
 const PATHS = { 'chat.completions': '/chat/completions', responses: '/responses', moderations: '/moderations' } as const;
 const RETRY_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
@@ -66,34 +66,6 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-async function* sseEvents(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseEvent> {
-  const queue: SseEvent[] = [];
-  const parser = createParser({
-    onEvent(e) {
-      queue.push(e.event ? { event: e.event, data: e.data } : { data: e.data });
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    while (queue.length) {
-      const e = queue.shift()!;
-      if (queue.length) e.more = true;
-      yield e;
-    }
-  }
-  parser.feed(decoder.decode());
-  while (queue.length) yield queue.shift()!;
-}
-
-async function* releasing(events: AsyncIterable<SseEvent>, release: () => void): AsyncGenerator<SseEvent> {
-  try {
-    yield* events;
-  } finally {
-    release();
-  }
-}
-
 export class HttpUpstream implements Upstream {
   readonly name: string;
   readonly anyModel = true;
@@ -130,13 +102,14 @@ export class HttpUpstream implements Upstream {
     let release = lease ? lease.release : () => undefined;
     try {
       const res = await this.send(req, lease?.key ?? this.config.apiKey);
-      if (res.kind === 'json') return res;
-      // Streams hold the key until the last event is read (or the reader stops); a timer bounds a stream never read.
+      if (res.kind === 'json' || !lease) return res;
+      // Streams hold the key until the body is read (or the reader stops); a timer bounds a stream never read.
       const done = release;
       release = () => undefined;
       const bound = setTimeout(done, this.config.timeout);
       bound.unref?.();
-      return { ...res, events: releasing(res.events, () => (clearTimeout(bound), done())) };
+      (res.events as SseReader).onEnd(() => (clearTimeout(bound), done()));
+      return res;
     } finally {
       release();
     }
@@ -164,7 +137,7 @@ export class HttpUpstream implements Upstream {
       const headers = flatHeaders(res.headers);
       if (res.statusCode >= 200 && res.statusCode < 300) {
         if (stream && (headers['content-type'] ?? '').includes('text/event-stream')) {
-          return { kind: 'stream', status: res.statusCode, events: sseEvents(res.body), headers };
+          return { kind: 'stream', status: res.statusCode, events: new SseReader(res.body), headers };
         }
         return { kind: 'json', status: res.statusCode, body: await this.readJson(res), headers };
       }
