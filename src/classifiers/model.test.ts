@@ -137,10 +137,10 @@ describe('packed scoring', () => {
   });
 
   it('rejects more labels than the packed layout holds', () => {
-    const k = 16;
+    const k = 17;
     const params = tinyModel();
     const header = { ...params.header, labels: Array.from({ length: k }, (_, i) => `l${i}`), bias: new Array(k).fill(0), scale: new Array(k).fill(1), calibration: new Array(k).fill({ a: 1, b: 0 }) };
-    expect(() => new HashedLinearModel({ header, weights: new Int8Array((1 << features.bits) * k) })).toThrow(/at most 15 labels/);
+    expect(() => new HashedLinearModel({ header, weights: new Int8Array((1 << features.bits) * k) })).toThrow(/at most 16 labels/);
   });
 });
 

@@ -106,40 +106,38 @@ function boundIndex(bounds: Int32Array, offset: number): number {
 /** How negative the no-evidence prior is, in uncalibrated logit units. */
 const EVIDENCE_PRIOR_LOGIT = 4;
 
-/** Adds the three lanes of a packed sum `s` over features with lane offset `offset` to totals[at..at+2]. */
-function unpack(totals: Float64Array, at: number, s: number, offset: number): void {
-  const l0 = s % LANE;
-  const rest = (s - l0) / LANE;
-  const l1 = rest % LANE;
-  totals[at]! += l0 - offset;
-  totals[at + 1]! += l1 - offset;
-  totals[at + 2]! += (rest - l1) / LANE - offset;
-}
-
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
 /**
- * Multi-label weights packed for scoring: three labels per float64, each in a
- * 17-bit lane holding q + 128 (0..255). One feature then costs PACK_WORDS
- * additions instead of one per label, and lane sums stay exact (integers far
- * below 2^53) for up to FLUSH features, after which they are unpacked.
+ * Multi-label weights packed for scoring: 16 bytes a bucket, four int32 words
+ * of four labels each, every label one byte holding q + 128 (0..255). A
+ * feature is then four loads, and the even and odd bytes of each word are
+ * summed apart in 16-bit lanes (SWAR), which cannot carry into each other for
+ * up to FLUSH features; then the lanes are unpacked into per-label totals.
+ * A bucket never straddles a cache line.
  */
-const LANE = 131_072;
-const LANES = 3;
-/** 512 × 255 < 2^17: a lane cannot carry into the next within one flush. */
-const FLUSH = 512;
-/** Packed words per bucket; models with up to 15 labels use the unrolled path. */
-const PACK_WORDS = 5;
+const PACK_WORDS = 4;
+const PACK_LABELS = PACK_WORDS * 4;
+/** 128 × 0x00ff00ff < 2^31: lane sums stay exact small integers. */
+const FLUSH = 128;
+const EVEN = 0x00ff00ff;
 
-function packWeights(q: Int8Array, k: number, buckets: number): Float64Array {
-  const packed = new Float64Array(buckets * PACK_WORDS);
-  const lane = [1, LANE, LANE * LANE];
+function packWeights(q: Int8Array, k: number, buckets: number): Int32Array {
+  const packed = new Int32Array(buckets * PACK_WORDS);
   for (let b = 0; b < buckets; b++) {
-    for (let j = 0; j < k; j++) packed[b * PACK_WORDS + ((j / LANES) | 0)]! += (q[b * k + j]! + 128) * lane[j % LANES]!;
+    for (let j = 0; j < k; j++) packed[b * PACK_WORDS + (j >> 2)]! |= (q[b * k + j]! + 128) << ((j & 3) * 8);
   }
   return packed;
+}
+
+/** Adds the four labels of word `at` from its even-byte sum `e` and odd-byte sum `o` over features with lane offset `offset`. */
+function unpack(totals: Float64Array, at: number, e: number, o: number, offset: number): void {
+  totals[at]! += (e & 0xffff) - offset;
+  totals[at + 1]! += (o & 0xffff) - offset;
+  totals[at + 2]! += (e >>> 16) - offset;
+  totals[at + 3]! += (o >>> 16) - offset;
 }
 
 export class HashedLinearModel implements Classifier {
@@ -149,8 +147,8 @@ export class HashedLinearModel implements Classifier {
   readonly header: Readonly<ModelHeader>;
   /** single-label models: the int8 weights as they are */
   private readonly weights: Int8Array;
-  /** models with 2..15 labels: see `packWeights` */
-  private readonly packed: Float64Array | null;
+  /** models with 2..16 labels: see `packWeights` */
+  private readonly packed: Int32Array | null;
   private readonly k: number;
   /** bucket of a full 32-bit feature hash: hash >>> shift */
   private readonly shift: number;
@@ -168,7 +166,7 @@ export class HashedLinearModel implements Classifier {
     if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k) {
       throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
     }
-    if (k > LANES * PACK_WORDS) throw new Error(`model ${header.name}: at most ${LANES * PACK_WORDS} labels, got ${k}`);
+    if (k > PACK_LABELS) throw new Error(`model ${header.name}: at most ${PACK_LABELS} labels, got ${k}`);
     // Validates the spec (version, bits) at load time rather than at first use.
     new FeatureExtractor(header.features, header.windows);
     this.name = header.name;
@@ -179,7 +177,7 @@ export class HashedLinearModel implements Classifier {
     this.shift = 32 - header.features.bits;
     this.weights = k === 1 ? weights : new Int8Array(0);
     this.packed = k === 1 ? null : packWeights(weights, k, buckets);
-    this.totals = new Float64Array(LANES * PACK_WORDS);
+    this.totals = new Float64Array(PACK_LABELS);
     this.evidence = header.evidence ?? 0;
   }
 
@@ -248,25 +246,34 @@ export class HashedLinearModel implements Classifier {
     while (i < n) {
       const target = b < nb ? bounds[b]! : n;
       const end = Math.min(target, i + FLUSH);
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let s4 = 0;
+      let e0 = 0;
+      let o0 = 0;
+      let e1 = 0;
+      let o1 = 0;
+      let e2 = 0;
+      let o2 = 0;
+      let e3 = 0;
+      let o3 = 0;
       for (let f = i; f < end; f++) {
-        const base = (idx[f]! >>> shift) * PACK_WORDS;
-        s0 += p[base]!;
-        s1 += p[base + 1]!;
-        s2 += p[base + 2]!;
-        s3 += p[base + 3]!;
-        s4 += p[base + 4]!;
+        const base = (idx[f]! >>> shift) << 2;
+        const w0 = p[base]!;
+        const w1 = p[base + 1]!;
+        const w2 = p[base + 2]!;
+        const w3 = p[base + 3]!;
+        e0 += w0 & EVEN;
+        o0 += (w0 >>> 8) & EVEN;
+        e1 += w1 & EVEN;
+        o1 += (w1 >>> 8) & EVEN;
+        e2 += w2 & EVEN;
+        o2 += (w2 >>> 8) & EVEN;
+        e3 += w3 & EVEN;
+        o3 += (w3 >>> 8) & EVEN;
       }
       const offset = 128 * (end - i);
-      unpack(totals, 0, s0, offset);
-      unpack(totals, 3, s1, offset);
-      unpack(totals, 6, s2, offset);
-      unpack(totals, 9, s3, offset);
-      unpack(totals, 12, s4, offset);
+      unpack(totals, 0, e0, o0, offset);
+      unpack(totals, 4, e1, o1, offset);
+      unpack(totals, 8, e2, o2, offset);
+      unpack(totals, 12, e3, o3, offset);
       i = end;
       if (i === target && b < nb) {
         for (let j = 0; j < k; j++) sums[b * k + j] = totals[j]!;

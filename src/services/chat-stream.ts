@@ -104,19 +104,23 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
       const index = typeof choice.index === 'number' ? choice.index : 0;
       seen.add(index);
       const delta = (choice.delta ?? {}) as Json;
-      const rest: Json = { ...delta };
-      for (const [field, prefix] of [['content', 'c'], ['refusal', 'r']] as const) {
-        const text = delta[field];
-        if (typeof text === 'string' && text !== '') {
-          delete rest[field];
-          const pushed = guard.push(`${prefix}${index}`, text, { more: ev.more === true });
-          const step = pushed instanceof Promise ? await pushed : pushed;
-          if (step.blocked) return yield* blocked(step.outcome);
-          yield* emit(step);
-        }
+      // Per token: no copies or temporary arrays unless something besides text must be passed on.
+      const toolCalls = Array.isArray(delta.tool_calls);
+      const texts = (typeof delta.content === 'string' && delta.content !== '' ? 1 : 0) | (typeof delta.refusal === 'string' && delta.refusal !== '' ? 2 : 0);
+      let hasRest = false;
+      for (const k in delta) {
+        if ((k === 'content' && texts & 1) || (k === 'refusal' && texts & 2) || (k === 'tool_calls' && toolCalls)) continue;
+        hasRest = true;
+        break;
       }
-      if (Array.isArray(delta.tool_calls)) {
-        delete rest.tool_calls;
+      for (let t = 0; t < 2; t++) {
+        if (!(texts & (1 << t))) continue;
+        const pushed = guard.push(`${t === 0 ? 'c' : 'r'}${index}`, (t === 0 ? delta.content : delta.refusal) as string, { more: ev.more === true });
+        const step = pushed instanceof Promise ? await pushed : pushed;
+        if (step.blocked) return yield* blocked(step.outcome);
+        if (step.release.length > 0) yield* emit(step);
+      }
+      if (toolCalls) {
         for (const tc of delta.tool_calls as Json[]) {
           const tIndex = typeof tc.index === 'number' ? tc.index : 0;
           const key = `t${index}.${tIndex}`;
@@ -131,17 +135,22 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
           if (step.blocked) return yield* blocked(step.outcome);
         }
       }
-      const hasRest = Object.keys(rest).length > 0;
-      if (choice.finish_reason) {
-        for (const key of [`c${index}`, `r${index}`, ...[...tools.keys()].filter((k) => k.startsWith(`t${index}.`))]) {
-          const step = await guard.finishKey(key);
-          if (step.blocked) return yield* blocked(step.outcome);
-          yield* emit(step);
+      if (choice.finish_reason || hasRest) {
+        const rest: Json = { ...delta };
+        if (texts & 1) delete rest.content;
+        if (texts & 2) delete rest.refusal;
+        if (toolCalls) delete rest.tool_calls;
+        if (choice.finish_reason) {
+          for (const key of [`c${index}`, `r${index}`, ...[...tools.keys()].filter((k) => k.startsWith(`t${index}.`))]) {
+            const step = await guard.finishKey(key);
+            if (step.blocked) return yield* blocked(step.outcome);
+            yield* emit(step);
+          }
+          yield* toolChunks(index);
+          yield chunk([{ ...choice, index, delta: rest }]);
+        } else {
+          yield chunk([{ ...choice, index, delta: 'content' in delta ? { ...rest, content: '' } : rest }]);
         }
-        yield* toolChunks(index);
-        yield chunk([{ ...choice, index, delta: rest }]);
-      } else if (hasRest) {
-        yield chunk([{ ...choice, index, delta: 'content' in delta ? { ...rest, content: '' } : rest }]);
       }
     }
   }
