@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SseReader } from './sse-reader.js';
 
 async function* body(parts: readonly string[], fail = false): AsyncGenerator<Buffer> {
@@ -51,5 +51,35 @@ describe('SseReader', () => {
     broken.onEnd(() => ended++);
     await expect(read(broken)).rejects.toThrow(/connection reset/);
     expect(ended).toBe(1);
+  });
+
+  it('reads the rest of the body after an early stop instead of destroying it', async () => {
+    let finished = false;
+    const reader = new SseReader((async function* () {
+      yield Buffer.from('data: 1\n\ndata: [DONE]\n\n');
+      yield Buffer.from('\n');
+      finished = true;
+    })());
+    for await (const e of reader) if (e.data === '[DONE]') break;
+    await new Promise((r) => setImmediate(r));
+    expect(finished).toBe(true);
+  });
+
+  it('destroys a body that does not end soon after an early stop', async () => {
+    vi.useFakeTimers();
+    try {
+      const destroy = vi.fn();
+      const body = Object.assign((async function* () {
+        yield Buffer.from('data: [DONE]\n\n');
+        await new Promise(() => undefined);
+      })(), { destroy });
+      const reader = new SseReader(body);
+      for await (const e of reader) if (e.data === '[DONE]') break;
+      expect(destroy).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(destroy).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -15,6 +15,9 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { SseEvent } from './types.js';
 
 const DONE: IteratorResult<SseEvent> = Object.freeze({ value: undefined, done: true });
+/** Bounds on reading a body after its consumer stopped (see `return`). */
+const DRAIN_MS = 5_000;
+const DRAIN_READS = 64;
 
 export class SseReader implements AsyncIterableIterator<SseEvent> {
   private queue: SseEvent[] = [];
@@ -26,7 +29,7 @@ export class SseReader implements AsyncIterableIterator<SseEvent> {
 
   private ending: (() => void) | null = null;
 
-  constructor(body: AsyncIterable<Buffer | string>) {
+  constructor(private readonly body: AsyncIterable<Buffer | string>) {
     this.source = body[Symbol.asyncIterator]();
     this.parser = createParser({
       onEvent: (e) => {
@@ -51,14 +54,37 @@ export class SseReader implements AsyncIterableIterator<SseEvent> {
     return this.fill();
   }
 
+  /**
+   * The consumer stopped early, usually right after `[DONE]`, when the body
+   * is about to end anyway. It is read to its end in the background rather
+   * than destroyed: destroying an unfinished response costs an abort error
+   * and can cost the connection. A body that does not end within
+   * DRAIN_MS (or DRAIN_READS reads) is destroyed.
+   */
   async return(): Promise<IteratorResult<SseEvent>> {
     this.queue = [];
     this.head = 0;
     if (!this.ended) {
       this.end();
-      await this.source.return?.();
+      this.drain();
     }
     return DONE;
+  }
+
+  private drain(): void {
+    const destroy = () => (this.body as { destroy?: () => void }).destroy?.();
+    const timer = setTimeout(destroy, DRAIN_MS);
+    timer.unref?.();
+    void (async () => {
+      try {
+        for (let i = 0; i < DRAIN_READS; i++) if ((await this.source.next()).done) return;
+        destroy();
+      } catch {
+        // the body failed while draining: nothing is waiting for it
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
   }
 
   private take(): IteratorResult<SseEvent> {
