@@ -20,7 +20,8 @@ import { createAdminRoutes, type AdminRoutesDeps } from './admin/routes.js';
 import { createAuthRoutes } from './auth/routes.js';
 import { readJsonBody } from './body.js';
 import { authenticate, type KeyVerifier } from './middleware/auth.js';
-import { SSE_HEADERS, sseStream } from './sse.js';
+import { sseResponse } from './sse.js';
+import type { ServerResponse } from 'node:http';
 import { chatRequestSchema, moderationRequestSchema, responsesRequestSchema, validate } from './v1/schemas.js';
 
 export interface ServerDeps {
@@ -58,11 +59,11 @@ function nodeRequest(c: Context): (AsyncIterable<Buffer> & { readableEnded?: boo
   return (c.env as { incoming?: AsyncIterable<Buffer> & { readableEnded?: boolean } } | undefined)?.incoming;
 }
 
-function toResponse(reply: Reply): Response {
+function toResponse(reply: Reply, c: Context): Response {
   if (reply.type === 'json') {
     return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { ...reply.headers, 'content-type': 'application/json' } });
   }
-  return new Response(sseStream(reply.events), { status: 200, headers: { ...SSE_HEADERS, ...reply.headers } });
+  return sseResponse(reply.events, reply.headers, (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing);
 }
 
 export function createServerApp(deps: ServerDeps): Hono<Env> {
@@ -126,7 +127,7 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
       recordRefusal(c, endpoint, err, keyId, started);
       throw err;
     }
-    return toResponse(await deps.proxy.handle(endpoint, body, caller, c.get('requestId'), c.req.raw.signal));
+    return toResponse(await deps.proxy.handle(endpoint, body, caller, c.get('requestId'), c.req.raw.signal), c);
   };
 
   app.post('/v1/chat/completions', generation('chat.completions'));
@@ -163,7 +164,7 @@ export function createServerApp(deps: ServerDeps): Hono<Env> {
       },
       key: keyRecord,
     });
-    return toResponse(reply);
+    return toResponse(reply, c);
   });
 
   app.get('/v1/models', async (c) => {

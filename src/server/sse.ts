@@ -1,4 +1,9 @@
-/** Server-sent events on the wire, and a web stream over an async generator of them. */
+/**
+ * Server-sent events on the wire: written straight to Node's response when
+ * served by @hono/node-server, else as a web stream over the events.
+ */
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { SseEvent } from '../upstream/types.js';
 
 const encoder = new TextEncoder();
@@ -36,3 +41,46 @@ export const SSE_HEADERS = {
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
 };
+
+/** Resolves when `out` can take more data or has closed. */
+function drained(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
+/**
+ * Writes the events straight to Node's response: no web stream in between,
+ * and the headers go out with the first event rather than in a write of
+ * their own. A client that goes away stops the generator (`return()`), which
+ * runs its cleanup as cancelling the web stream would.
+ */
+async function pump(events: AsyncGenerator<SseEvent>, out: ServerResponse): Promise<void> {
+  try {
+    for await (const e of events) {
+      if (out.destroyed) break;
+      if (!out.write(encodeSse(e))) await drained(out);
+    }
+  } catch {
+    // The generator records its own failures (audit, logs); the client's stream just ends.
+  } finally {
+    if (!out.destroyed) out.end();
+  }
+}
+
+/**
+ * The response for an event stream: written directly when `outgoing` (Node's
+ * response under @hono/node-server) is given, else a web-stream Response.
+ */
+export function sseResponse(events: AsyncGenerator<SseEvent>, headers: Record<string, string>, outgoing: ServerResponse | undefined): Response {
+  if (!outgoing) return new Response(sseStream(events), { status: 200, headers: { ...SSE_HEADERS, ...headers } });
+  outgoing.writeHead(200, { ...SSE_HEADERS, ...headers });
+  void pump(events, outgoing);
+  return RESPONSE_ALREADY_SENT;
+}
