@@ -28,4 +28,14 @@ describe('safegate config', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('policies.p.input.no-such-check');
   });
+
+  it('runs the classifier start-up checks: an unknown judge or a provider back-end without an upstream is reported', async () => {
+    const judge = await runCli('config', 'check', '--config', configFile('policies:\n  p:\n    extends: builtin\n    input:\n      injection: { config: { backend: judge, judge: nobody } }\n'));
+    expect(judge.code).toBe(2);
+    expect(judge.stderr).toContain('policies.p.input.injection');
+    expect(judge.stderr).toContain('nobody');
+    const provider = await runCli('config', 'check', '--config', configFile('policies:\n  p:\n    extends: builtin\n    output:\n      moderation: { config: { backend: provider } }\n'));
+    expect(provider.code).toBe(2);
+    expect(provider.stderr).toContain('needs an upstream');
+  });
 });
