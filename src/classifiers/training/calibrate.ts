@@ -78,14 +78,24 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): Calibratio
 export type ThresholdPolicy =
   /** Flag at most this fraction of negatives. */
   | { kind: 'fpr'; fpr: number; hardNegativeRate?: number }
-  /** Maximise F-beta (beta < 1 favours precision), never below `min`. */
-  | { kind: 'fbeta'; beta: number; min: number; hardNegativeRate?: number };
+  /**
+   * Maximise F-beta (beta < 1 favours precision), never below `min`, and,
+   * with `maxFpr`, never flagging more than that fraction of the negatives
+   * (the training pipeline applies it to the benign calibration records only).
+   */
+  | { kind: 'fbeta'; beta: number; min: number; maxFpr?: number; hardNegativeRate?: number };
 
 /** Picks a threshold on calibrated probabilities, rounded up to 6 decimals. */
 export function chooseThreshold(p: ArrayLike<number>, y: ArrayLike<number>, policy: ThresholdPolicy): number {
   let t: number;
   if (policy.kind === 'fpr') t = thresholdAtFpr(p, y, policy.fpr);
-  else t = Math.max(policy.min, bestFbetaThreshold(p, y, policy.beta).threshold);
+  else {
+    t = Math.max(policy.min, bestFbetaThreshold(p, y, policy.beta).threshold);
+    if (policy.maxFpr !== undefined) {
+      const capped = thresholdAtFpr(p, y, policy.maxFpr);
+      if (Number.isFinite(capped)) t = Math.max(t, capped);
+    }
+  }
   if (!Number.isFinite(t)) t = t > 0 ? 1 : 0.5;
   return Math.min(0.999999, Math.ceil(t * 1e6) / 1e6);
 }

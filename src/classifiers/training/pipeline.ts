@@ -23,7 +23,7 @@ import { trainLinear, type Example } from './sgd.js';
  * at 1% FPR and AUPRC rise slightly for all three models.
  */
 const SHORT_TEXT_EVIDENCE = 16;
-import { impliedWeight, taskLabels, type TaskSpec } from './tasks.js';
+import { impliedWeight, taskLabels, taskLabelsWeighted, type TaskSpec } from './tasks.js';
 
 export interface TrainInputs {
   /** All records of the shared data folder (the split is computed over all of them). */
@@ -87,9 +87,9 @@ export function derivedQuestions(records: readonly LabelledRecord[]): LabelledRe
   return out;
 }
 
-function toExample(fx: FeatureExtractor, text: string, y: Int8Array, w: number): Example {
+function toExample(fx: FeatureExtractor, text: string, y: Int8Array, w: number, lw?: Float32Array): Example {
   const { idx, ranges } = fx.extract(text);
-  return { idx: idx.slice(), ranges: ranges.slice(), y, w };
+  return { idx: idx.slice(), ranges: ranges.slice(), y, w, ...(lw !== undefined ? { lw } : {}) };
 }
 
 function hasKnown(y: Int8Array): boolean {
@@ -141,15 +141,15 @@ export function trainTask(
   const examples: Example[] = [];
   let augmented = 0;
   for (const r of fitRecords) {
-    const y = taskLabels(task, r, true);
+    const { y, w: lw } = taskLabelsWeighted(task, r, true);
     if (!hasKnown(y)) continue;
     note(r, 'train');
     const w = (hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1)) * (task.datasetWeights?.[r.dataset] ?? 1);
-    examples.push(toExample(fx, r.text, y, w));
+    examples.push(toExample(fx, r.text, y, w, lw));
     const pAug = isPositive(y) ? task.augment.positive : task.augment.negative;
     if (pAug > 0 && rng.next() < pAug) {
       const method = rng.pick(task.augment.methods.length > 0 ? task.augment.methods : AUGMENT_METHODS);
-      examples.push(toExample(fx, augmentText(r.text, method, rng), y, w * task.augment.weight));
+      examples.push(toExample(fx, augmentText(r.text, method, rng), y, w * task.augment.weight, lw));
       augmented++;
     }
   }
@@ -173,19 +173,21 @@ export function trainTask(
     thresholds: {} as Record<string, number>,
     ...(task.windows !== undefined ? { windows: task.windows } : {}),
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
-    evidence: SHORT_TEXT_EVIDENCE,
+    evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
   };
   const raw = new HashedLinearModel({ header, weights: q });
 
   // Calibration slice: logits of the quantised model, exactly as shipped.
   const calY: Int8Array[] = [];
   const calZ: Float64Array[] = [];
+  const calIsBenign: boolean[] = [];
   for (const r of calRecords) {
     const y = taskLabels(task, r, false);
     if (!hasKnown(y)) continue;
     note(r, 'calibration');
     calY.push(y);
     calZ.push(raw.logits(r.text));
+    calIsBenign.push(r.labels.benign === 1);
   }
   const hardY = inputs.extraCalibration.map((r) => taskLabels(task, r, false));
   const hardZ = inputs.extraCalibration.map((r) => raw.logits(r.text));
@@ -194,10 +196,12 @@ export function trainTask(
   task.labels.forEach((label, j) => {
     const z: number[] = [];
     const y: number[] = [];
+    const calBenign: boolean[] = [];
     calY.forEach((ys, i) => {
       if (ys[j]! >= 0) {
         z.push(calZ[i]![j]!);
         y.push(ys[j]!);
+        calBenign.push(calIsBenign[i]!);
       }
     });
     const cal = fitPlatt(z, y);
@@ -205,8 +209,14 @@ export function trainTask(
     const p = z.map((v) => 1 / (1 + Math.exp(-(cal.a * v + cal.b))));
     const policy = task.thresholds[label] ?? task.defaultThreshold;
     const hard = hardZ.filter((_, i) => hardY[i]![j] === 0).map((row) => 1 / (1 + Math.exp(-(cal.a * row[j]! + cal.b))));
+    // `maxFpr` caps the share of flagged *benign* calibration records (not of hard negatives such as offensive tweets).
+    const benignP = p.filter((_, i) => calBenign[i] === true);
+    const cap = policy.kind === 'fbeta' && policy.maxFpr !== undefined && benignP.length > 0
+      ? chooseThreshold(benignP, benignP.map(() => 0), { kind: 'fpr', fpr: policy.maxFpr })
+      : 0;
     thresholds[label] = Math.max(
-      chooseThreshold(p, y, policy),
+      chooseThreshold(p, y, policy.kind === 'fbeta' ? { ...policy, maxFpr: undefined } : policy),
+      cap,
       hard.length > 0 && policy.hardNegativeRate !== undefined
         ? chooseThreshold(hard, hard.map(() => 0), { kind: 'fpr', fpr: policy.hardNegativeRate })
         : 0,

@@ -20,6 +20,8 @@ export interface Example {
   y: Int8Array;
   /** Sample weight (e.g. to down-weight augmented copies). */
   w: number;
+  /** Optional per-label weight multipliers (e.g. for weak labels), default 1. */
+  lw?: Float32Array;
 }
 
 export interface TrainOptions {
@@ -53,8 +55,9 @@ function classWeights(examples: readonly Example[], k: number, balance: number):
   const nneg = new Array<number>(k).fill(0);
   for (const ex of examples) {
     for (let j = 0; j < k; j++) {
-      if (ex.y[j] === 1) npos[j]! += ex.w;
-      else if (ex.y[j] === 0) nneg[j]! += ex.w;
+      const w = ex.w * (ex.lw?.[j] ?? 1);
+      if (ex.y[j] === 1) npos[j]! += w;
+      else if (ex.y[j] === 0) nneg[j]! += w;
     }
   }
   const pos: number[] = [];
@@ -130,7 +133,7 @@ export function trainLinear(examples: readonly Example[], k: number, bits: numbe
         }
         if (zBest === -Infinity) continue;
         const p = 1 / (1 + Math.exp(-zBest));
-        const sw = ex.w * (t === 1 ? cw.pos[j]! : cw.neg[j]!);
+        const sw = ex.w * (ex.lw?.[j] ?? 1) * (t === 1 ? cw.pos[j]! : cw.neg[j]!);
         err[j] = (p - t) * sw;
         loss += -sw * (t === 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
         seen += sw;

@@ -29,6 +29,13 @@ export interface TaskSpec {
    * sample weight such records get. Training only.
    */
   weakLabels?: readonly { dataset: string; when: (r: LabelledRecord) => boolean; labels: Partial<Record<Label, 0 | 1>>; weight: number }[];
+  /**
+   * Sub-category → category pairs of the taxonomy (e.g. `hate/threatening` →
+   * `hate`). Training only: a record with the sub-category = 1 is a positive
+   * for the category, and a record with the category = 0 is a negative for
+   * the sub-category, when the record leaves that label absent.
+   */
+  hierarchy?: readonly (readonly [Label, Label])[];
   /** Sample weight per dataset (default 1), e.g. to keep request-style data from dominating content labels. */
   datasetWeights?: Readonly<Record<string, number>>;
   augment: {
@@ -40,6 +47,8 @@ export interface TaskSpec {
     weight: number;
   };
   train: Omit<TrainOptions, 'seed' | 'log'>;
+  /** Short-text evidence pseudo-count stored in the model (see `ModelHeader.evidence`); default 16. */
+  evidence?: number;
   thresholds: Partial<Record<Label, ThresholdPolicy>>;
   /** Policy for labels not listed in `thresholds`. */
   defaultThreshold: ThresholdPolicy;
@@ -57,6 +66,13 @@ const ALL_METHODS: readonly AugmentMethod[] = [
   'binary', 'morse', 'case',
 ];
 
+/** Sub-category → category pairs of OpenAI's moderation taxonomy. */
+const MODERATION_HIERARCHY: readonly (readonly [Label, Label])[] = [
+  ['sexual/minors', 'sexual'], ['hate/threatening', 'hate'], ['harassment/threatening', 'harassment'],
+  ['self-harm/intent', 'self-harm'], ['self-harm/instructions', 'self-harm'], ['violence/graphic', 'violence'],
+  ['illicit/violent', 'illicit'],
+];
+
 const FEATURES: FeatureSpec = { version: 1, bits: 20, charMin: 3, charMax: 5, wordNgrams: 2 };
 
 export const TASKS: Record<ClassifierName, TaskSpec> = {
@@ -68,7 +84,10 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     windows: { block: 50, sizes: [2, 4], stride: 1 },
     impliedNegatives: [],
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
-    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    // No class re-weighting, a stronger L2 and more short-text shrinkage: fewer confident
+    // scores on short chat turns, so recall at a fixed false-positive rate rises.
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-5, balance: 0 },
+    evidence: 32,
     // Half the 1% budget on the (permissive-only, narrower) calibration slice, so broader traffic stays near 1%.
     thresholds: { injection: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.04 } },
     defaultThreshold: { kind: 'fpr', fpr: 0.005, hardNegativeRate: 0.04 },
@@ -82,9 +101,11 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     impliedNegatives: [{ datasets: CONTENT_DATASETS, weight: 1 }],
     augment: { positive: 0.3, negative: 0.1, methods: ALL_METHODS, weight: 0.5 },
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
+    evidence: 32,
     // The calibration slice is permissive-only and narrower than real traffic; 1% there lands near 5% on validation.
-    thresholds: { harmful_request: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.04 } },
-    defaultThreshold: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.04 },
+    // At most 3% of the hand-written benign-but-scary calibration prompts may be flagged.
+    thresholds: { harmful_request: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.03 } },
+    defaultThreshold: { kind: 'fpr', fpr: 0.01, hardNegativeRate: 0.03 },
   },
   moderation: {
     name: 'moderation',
@@ -95,13 +116,21 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     impliedNegatives: [],
     weakLabels: [
       { dataset: 'surge_toxicity', when: (r) => r.meta.is_toxic === 1, labels: { harassment: 1 }, weight: 0.5 },
+      // Davidson's "offensive" and "hate" tweets are mostly insults aimed at someone; the
+      // dataset only labels `hate`, so they are weak `harassment` positives (that label only).
+      { dataset: 'davidson_hate_offensive', when: (r) => r.meta.davidson_class !== 'neither', labels: { harassment: 1 }, weight: 0.35 },
     ],
+    hierarchy: MODERATION_HIERARCHY,
     // Their moderation labels describe what a request asks for, not harmful content itself.
     datasetWeights: { harmful_requests: 0.3, multijail_multilingual_requests: 0.3 },
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
-    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.25 },
+    // No class re-weighting (rare categories up-weighted fired on everyday chat), a
+    // stronger L2, and strong short-text shrinkage (short chat turns were the main
+    // source of confident false positives).
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 3e-5, balance: 0 },
+    evidence: 64,
     thresholds: {},
-    defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, hardNegativeRate: 0.01 },
+    defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, maxFpr: 0.005, hardNegativeRate: 0.01 },
   },
 };
 
@@ -114,15 +143,40 @@ export function impliedWeight(task: TaskSpec, r: LabelledRecord): number | undef
 /**
  * Labels of a record for a task: 1, 0, or -1 (unknown). A record marked
  * `benign = 1` is a negative for every task label; `impliedNegatives`
- * additionally applies the task's dataset rules.
+ * additionally applies the task's dataset rules, weak labels and the
+ * taxonomy (`hierarchy`), which are training-only.
  */
 export function taskLabels(task: TaskSpec, r: LabelledRecord, impliedNegatives: boolean): Int8Array {
+  return taskLabelsWeighted(task, r, impliedNegatives).y;
+}
+
+/**
+ * `taskLabels` plus per-label weight multipliers: a weak label on a record
+ * that also has labels of its own gets the weak rule's weight for that label
+ * only (`w` is undefined when every label has weight 1).
+ */
+export function taskLabelsWeighted(task: TaskSpec, r: LabelledRecord, impliedNegatives: boolean): { y: Int8Array; w?: Float32Array } {
   const y = new Int8Array(task.labels.length);
+  let w: Float32Array | undefined;
   const implied = impliedNegatives && task.impliedNegatives.some((g) => g.datasets.includes(r.dataset));
   const weak = impliedNegatives ? task.weakLabels?.find((g) => g.dataset === r.dataset && g.when(r)) : undefined;
+  const own = weak !== undefined && task.labels.some((l) => r.labels[l] !== undefined);
+  const given = (label: Label): 0 | 1 | undefined => {
+    let v = r.labels[label];
+    if (v === undefined && impliedNegatives && task.hierarchy !== undefined) {
+      for (const [child, parent] of task.hierarchy) {
+        if (label === parent && r.labels[child] === 1) v = 1;
+        else if (label === child && r.labels[parent] === 0 && v === undefined) v = 0;
+      }
+    }
+    return v;
+  };
   task.labels.forEach((label, j) => {
-    const v = r.labels[label] ?? weak?.labels[label];
-    y[j] = v !== undefined ? v : r.labels.benign === 1 || implied ? 0 : -1;
+    const v = given(label);
+    const wv = v === undefined ? weak?.labels[label] : undefined;
+    if (wv !== undefined && own) (w ??= new Float32Array(task.labels.length).fill(1))[j] = weak!.weight;
+    const u = v ?? wv;
+    y[j] = u !== undefined ? u : r.labels.benign === 1 || implied ? 0 : -1;
   });
-  return y;
+  return w !== undefined ? { y, w } : { y };
 }
