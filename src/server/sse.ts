@@ -62,9 +62,21 @@ function drained(out: ServerResponse): Promise<void> {
  * runs its cleanup as cancelling the web stream would.
  */
 async function pump(events: AsyncGenerator<SseEvent>, out: ServerResponse): Promise<void> {
+  // Events produced together (a released window, the finish chunk, [DONE]) go out in one write:
+  // the socket is corked at the first of them and uncorked once the current burst of microtasks is over.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    out.uncork();
+  };
   try {
     for await (const e of events) {
       if (out.destroyed) break;
+      if (!corked) {
+        corked = true;
+        out.cork();
+        process.nextTick(uncork);
+      }
       if (!out.write(encodeSse(e))) await drained(out);
     }
   } catch {
