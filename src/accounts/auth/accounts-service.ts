@@ -3,6 +3,10 @@
  * policy, login throttling, mail, levels, self-service keys and the
  * verification webhook. `createAccounts` is called once by the composition
  * root (`src/app.ts`) and by CLI commands; routes receive the result.
+ *
+ * Sign-in failures and mail requests are counted in process by default and in
+ * Redis when `redis.url` is set, like request limits, so that every replica
+ * sees the same counts.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -17,6 +21,7 @@ import { AccountLevels } from '../levels.js';
 import { createMailer } from '../mailer/index.js';
 import type { MailMessage, Mailer } from '../mailer/types.js';
 import { MemoryAttemptLimiter, type AttemptLimiter } from './attempt-limiter.js';
+import { closeAttemptRedis, connectAttemptRedis, RedisAttemptLimiter } from './attempt-limiter-redis.js';
 import { createBetterAuth, type SafegateAuth } from './better-auth.js';
 import { LoginThrottle } from './login-throttle.js';
 import { listProviders, type ProviderInfo } from './oauth-providers.js';
@@ -75,7 +80,7 @@ export interface Accounts {
   asLevelSource(): LevelSource;
   /** Resolves when the security events and mail queued so far are written or sent (or have failed). */
   flush(): Promise<void>;
-  /** Flushes, then closes the mailer. */
+  /** Flushes, then closes the mailer and the attempt counters' Redis connection. */
   close(): Promise<void>;
 }
 
@@ -140,9 +145,23 @@ export function createAccounts(options: AccountsOptions): Accounts {
     levels,
     logger,
   });
-  const throttle = new LoginThrottle({
+  const rules = {
     account: { maxFailures: accounts.throttle.account.maxFailures, windowMs: accounts.throttle.account.window },
     address: { maxFailures: accounts.throttle.address.maxFailures, windowMs: accounts.throttle.address.window },
+  };
+  // One connection for the three limiters; keys are keyed hashes under the accounts secret, which replicas share.
+  const redis = config.redis.url
+    ? connectAttemptRedis(config.redis.url, { onError: (err) => logger.warn({ err: err.message }, 'redis connection problem (sign-in attempts)') })
+    : null;
+  const attemptLimiter = (name: string, rule: { max: number; windowMs: number }): AttemptLimiter =>
+    redis ? new RedisAttemptLimiter({ ...rule, redis, secret: Buffer.from(secret, 'utf8'), name }) : new MemoryAttemptLimiter(rule);
+  const throttle = new LoginThrottle({
+    ...rules,
+    limiters: {
+      account: attemptLimiter('sign-in-account', { max: rules.account.maxFailures, windowMs: rules.account.windowMs }),
+      address: attemptLimiter('sign-in-address', { max: rules.address.maxFailures, windowMs: rules.address.windowMs }),
+    },
+    onError: (err, scope) => logger.warn({ err: (err as Error)?.message, scope }, 'taking back a sign-in attempt failed; it stays counted until its window ends'),
   });
   const keys = new SelfServiceKeys({
     keys: options.keys,
@@ -168,7 +187,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     log,
     events: store.securityEvents,
     throttle,
-    mailLimiter: new MemoryAttemptLimiter(MAIL_PER_ADDRESS),
+    mailLimiter: attemptLimiter('mail-address', MAIL_PER_ADDRESS),
     mailer,
     policy,
     keys,
@@ -212,6 +231,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     async close() {
       await flush();
       await mailer.close();
+      if (redis) await closeAttemptRedis(redis);
     },
   };
 }

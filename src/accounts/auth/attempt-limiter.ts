@@ -9,8 +9,12 @@
  *
  * `MemoryAttemptLimiter` keeps the counts in this process: with several
  * replicas each enforces its own window, so the effective limit is the
- * configured one times the number of replicas an attacker reaches. A shared
- * implementation (Redis) plugs in through the same interface.
+ * configured one times the number of replicas an attacker reaches.
+ * `RedisAttemptLimiter` (`attempt-limiter-redis.ts`) shares the counts between
+ * replicas through the same interface.
+ *
+ * Failure: a limiter that cannot count rejects `consume` (fail closed) rather
+ * than allowing the attempt; `release` and `reset` may reject too.
  */
 
 export interface AttemptDecision {

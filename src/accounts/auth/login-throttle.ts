@@ -17,8 +17,14 @@
  * Trade-off: anyone can lock an account's password sign-in for one window by
  * failing on purpose. The lock is temporary, per window, and does not affect
  * OAuth sign-in, existing sessions or password reset.
+ *
+ * Failure: when a limiter cannot count (shared store unreachable), `begin`
+ * rejects and the sign-in is refused, never let through uncounted. Taking
+ * attempts back (`succeeded`, `abandoned`) does not fail the sign-in: a missed
+ * take-back only leaves a count too high until the window passes, so it is
+ * reported to `onError` instead.
  */
-import { MemoryAttemptLimiter, type AttemptLimiter } from './attempt-limiter.js';
+import { MemoryAttemptLimiter, type AttemptDecision, type AttemptLimiter } from './attempt-limiter.js';
 
 export interface ThrottleRule {
   maxFailures: number;
@@ -46,6 +52,8 @@ export interface LoginThrottleOptions {
   address: ThrottleRule;
   /** limiters to use instead of in-memory ones (e.g. shared through Redis) */
   limiters?: { account: AttemptLimiter; address: AttemptLimiter };
+  /** a take-back that failed (the attempt stays counted); default: ignored */
+  onError?: (err: unknown, scope: ThrottleScope) => void;
   now?: () => number;
 }
 
@@ -71,12 +79,14 @@ export class LoginThrottle {
   readonly #address: AttemptLimiter;
   readonly #rules: { account: ThrottleRule; address: ThrottleRule };
   readonly #now: () => number;
+  readonly #onError: (err: unknown, scope: ThrottleScope) => void;
 
   constructor(options: LoginThrottleOptions) {
     this.#rules = { account: options.account, address: options.address };
     this.#account = options.limiters?.account ?? new MemoryAttemptLimiter({ max: options.account.maxFailures, windowMs: options.account.windowMs });
     this.#address = options.limiters?.address ?? new MemoryAttemptLimiter({ max: options.address.maxFailures, windowMs: options.address.windowMs });
     this.#now = options.now ?? Date.now;
+    this.#onError = options.onError ?? (() => undefined);
   }
 
   /**
@@ -94,9 +104,15 @@ export class LoginThrottle {
       addressCount = byAddress.count;
     }
     const accountKey = `acct:${accountRef}`;
-    const byAccount = await this.#account.consume(accountKey, at);
+    let byAccount: AttemptDecision;
+    try {
+      byAccount = await this.#account.consume(accountKey, at);
+    } catch (err) {
+      if (addressKey) await this.#takeBack('address', () => this.#address.release(addressKey, at));
+      throw err;
+    }
     if (!byAccount.allowed) {
-      if (addressKey) await this.#address.release(addressKey, at);
+      if (addressKey) await this.#takeBack('address', () => this.#address.release(addressKey, at));
       return { allowed: false, retryAfterMs: byAccount.retryAfterMs, scope: 'account' };
     }
     return { allowed: true, ticket: { accountKey, addressKey, at, accountCount: byAccount.count, addressCount } };
@@ -104,8 +120,11 @@ export class LoginThrottle {
 
   /** The password was right: the account starts afresh and the attempt does not count against the address. */
   async succeeded(ticket: AttemptTicket): Promise<void> {
-    await this.#account.reset(ticket.accountKey);
-    if (ticket.addressKey) await this.#address.release(ticket.addressKey, ticket.at);
+    const { addressKey } = ticket;
+    await Promise.all([
+      this.#takeBack('account', () => this.#account.reset(ticket.accountKey)),
+      addressKey ? this.#takeBack('address', () => this.#address.release(addressKey, ticket.at)) : undefined,
+    ]);
   }
 
   /** The attempt failed: it stays counted. Returns which limits it has just reached. */
@@ -118,7 +137,18 @@ export class LoginThrottle {
 
   /** The attempt ended without a verdict on the password (bad request, server error): take it back. */
   async abandoned(ticket: AttemptTicket): Promise<void> {
-    await this.#account.release(ticket.accountKey, ticket.at);
-    if (ticket.addressKey) await this.#address.release(ticket.addressKey, ticket.at);
+    const { addressKey } = ticket;
+    await Promise.all([
+      this.#takeBack('account', () => this.#account.release(ticket.accountKey, ticket.at)),
+      addressKey ? this.#takeBack('address', () => this.#address.release(addressKey, ticket.at)) : undefined,
+    ]);
+  }
+
+  async #takeBack(scope: ThrottleScope, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.#onError(err, scope);
+    }
   }
 }
