@@ -15,7 +15,9 @@
  * profile of Safegate during its throughput runs, summarised at the end),
  * --compiled (compile src/ with tsc into bench/.build/ first and run that:
  * production-like code, and source lines in profiles), --publish (also put the
- * table and verdicts between the bench markers of README.md and docs/benchmark.md).
+ * table and verdicts between the bench markers of README.md and docs/benchmark.md),
+ * --checks all|no-classifiers|none (Safegate's policy: as shipped, without the
+ * offline classifiers, or without any check; only `all` may be published).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,11 +45,20 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     compiled: { type: 'boolean', default: false },
+    checks: { type: 'string', default: 'all' },
     publish: { type: 'boolean', default: false },
   },
 });
 
 const connections = Number(args.connections);
+if (!['all', 'no-classifiers', 'none'].includes(args.checks)) {
+  process.stderr.write(`--checks must be all, no-classifiers or none (got "${args.checks}")\n`);
+  process.exit(2);
+}
+if (args.publish && args.checks !== 'all') {
+  process.stderr.write('--publish measures the policy as shipped: use it without --checks\n');
+  process.exit(2);
+}
 const duration = args.quick ? 2 : Number(args.duration);
 const latencyDuration = args.quick ? 1 : Number(args['latency-duration']);
 const warmup = args.quick ? 1 : Number(args.warmup);
@@ -123,7 +134,7 @@ async function main(): Promise<number> {
   servers.push(mock);
   const [proxy, safegate] = await Promise.all([
     startServer('bare proxy', 'bare-proxy.entry.ts', { BENCH_UPSTREAM: mock.url }),
-    startServer('safegate', 'safegate.entry.ts', { BENCH_UPSTREAM: mock.url, BENCH_PROFILE: args.profile ? '1' : '0', ...build }),
+    startServer('safegate', 'safegate.entry.ts', { BENCH_UPSTREAM: mock.url, BENCH_PROFILE: args.profile ? '1' : '0', BENCH_CHECKS: args.checks, ...build }),
   ]);
   servers.push(proxy, safegate);
 

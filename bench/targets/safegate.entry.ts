@@ -90,6 +90,22 @@ async function unthrottledAccess(load: (path: string) => Promise<unknown>): Prom
   return { levels: Object.fromEntries(levels.map((level) => [level, high])) };
 }
 
+const CLASSIFIER_CHECK_IDS = ['injection', 'moderation', 'harmful-request'];
+
+/**
+ * BENCH_CHECKS: `all` (default: the built-in policy as shipped), `no-classifiers`
+ * (the built-in policy without the offline classifier checks) or `none` (no
+ * check at all): to see what the checks themselves cost.
+ */
+async function checksPolicy(load: (path: string) => Promise<unknown>): Promise<Record<string, unknown>> {
+  const which = process.env.BENCH_CHECKS ?? 'all';
+  if (which === 'all') return {};
+  const { checks } = (await load('checks/index')) as { checks: ReadonlyArray<{ id: string; stage: string }> };
+  const off = (stage: 'input' | 'output') =>
+    Object.fromEntries(checks.filter((c) => (c.stage === stage || c.stage === 'both') && (which === 'none' || CLASSIFIER_CHECK_IDS.includes(c.id))).map((c) => [c.id, null]));
+  return { policies: { default: { extends: 'builtin', input: off('input'), output: off('output') } } };
+}
+
 try {
   const upstream = process.env.BENCH_UPSTREAM;
   if (!upstream) throw new Error('BENCH_UPSTREAM is not set');
@@ -107,6 +123,7 @@ try {
     auth: { required: true },
     access: await unthrottledAccess(load),
     logging: { level: 'warn' },
+    ...(await checksPolicy(load)),
   });
   const gateway = await createGateway({ config, file: null, env: {} });
   const { port } = await gateway.listen(0, '127.0.0.1');
