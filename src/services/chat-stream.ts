@@ -8,6 +8,7 @@
 import type { StreamGuard, GuardStep } from '../pipeline/stream-guard.js';
 import type { StageOutcome } from '../pipeline/run.js';
 import type { SseEvent } from '../upstream/types.js';
+import { contentBySkeleton, skeletonOf, type Skeleton } from './chunk-skeleton.js';
 
 type Json = Record<string, unknown>;
 
@@ -73,8 +74,18 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
         return chunk([{ index: choice, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]);
       });
 
+  let skeleton: Skeleton | null = null;
   for await (const ev of events) {
     if (ev.data === '[DONE]') break;
+    // Most chunks are another piece of text in the same envelope: no full parse for them (see chunk-skeleton.ts).
+    const fast = skeleton ? contentBySkeleton(skeleton, ev.data) : undefined;
+    if (fast !== undefined) {
+      const pushed = guard.push(`c${skeleton!.index}`, fast, { more: ev.more === true });
+      const step = pushed instanceof Promise ? await pushed : pushed;
+      if (step.blocked) return yield* blocked(step.outcome);
+      if (step.release.length > 0) yield* emit(step);
+      continue;
+    }
     let parsed: Json;
     try {
       parsed = JSON.parse(ev.data) as Json;
@@ -92,6 +103,7 @@ export async function* guardChatStream(events: AsyncIterable<SseEvent>, opts: Ch
       return;
     }
     if (template.id === undefined && parsed.id !== undefined) template = envelope(parsed);
+    skeleton ??= skeletonOf(ev.data, parsed);
     const choices = Array.isArray(parsed.choices) ? (parsed.choices as Json[]) : [];
     if (choices.length === 0) {
       if (parsed.usage) {
