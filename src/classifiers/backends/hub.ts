@@ -190,7 +190,7 @@ export class ClassifierHub implements ClassifierBackends {
     const response = (ctx as CheckContext & { response?: unknown }).response;
     const inline = response === undefined ? null : readInlineModeration(response);
     if (inline) return { items: request.texts.map(() => EMPTY), extra: [...inline.input, ...inline.output] };
-    // No inline results (not an OpenAI upstream, a streamed window, or an error entry): one Moderation API call instead.
+    // No inline results (an upstream that ignores the field, or an error entry): one Moderation API call instead.
     let fallback = this.fallbacks.get(request.choice);
     if (!fallback) {
       fallback = { ...request.choice, backend: 'provider' };

@@ -9,6 +9,9 @@
  *   results are read (Chat Completions: lists of results; Responses: one
  *   result each). An `error` entry, or a response without the object, is not
  *   a pass: the caller falls back to a Moderation API call or fails.
+ * - Streams: the scores come after the whole output, so the proxy holds the
+ *   stream and hands its `moderation` object to the output stage
+ *   (`services/inline-stream.ts`).
  *
  * OpenAI only: other OpenAI-compatible servers may reject the field.
  */
