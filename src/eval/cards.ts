@@ -68,7 +68,7 @@ export function cardMetrics(
     '| target | validation | goal | status |',
     '|---|---:|---:|---|',
     ...targets.map((t) => {
-      const v = t.name.includes('AUPRC') ? t.value.toFixed(3) : pct(t.value);
+      const v = t.name.includes('AUPRC') ? t.value.toFixed(4) : pct(t.value);
       const g = t.name.includes('AUPRC') ? t.target.toFixed(2) : pct(t.target);
       return `| ${t.name} | ${v} | ${t.direction} ${g} | ${t.met ? 'met' : '**not met**'} |`;
     }),

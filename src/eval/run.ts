@@ -23,7 +23,7 @@ import { modelTargets, type TargetResult } from './targets.js';
 
 function targetTable(results: TargetResult[]): string {
   const rows = results.map((t) => {
-    const v = t.name.includes('AUPRC') ? t.value.toFixed(3) : `${(t.value * 100).toFixed(1)}%`;
+    const v = t.name.includes('AUPRC') ? t.value.toFixed(4) : `${(t.value * 100).toFixed(1)}%`;
     const goal = t.name.includes('AUPRC') ? t.target.toFixed(2) : `${(t.target * 100).toFixed(1)}%`;
     const n = t.positives !== undefined ? ` (${t.positives} pos / ${t.negatives} neg)` : '';
     return `| ${t.name} | ${v} | ${t.direction} ${goal} | ${t.met ? 'met' : '**not met**'} | ${t.definition}${n} |`;

@@ -158,8 +158,20 @@ export function trainTask(
   say(`${task.name}: ${examples.length - augmented} training records (+${augmented} obfuscated copies)`);
   task.labels.forEach((l, j) => say(`  ${l}: ${pos[j]} positive, ${neg[j]} negative examples (with copies)`));
 
-  const fitted = trainLinear(examples, task.labels.length, task.features.bits, { ...task.train, seed, log: say });
   const k = task.labels.length;
+  const runs = Math.max(1, task.seedAverage ?? 1);
+  const fitted = trainLinear(examples, k, task.features.bits, { ...task.train, seed, log: say });
+  for (let s = 1; s < runs; s++) {
+    // Same examples, another shuffling order; the float weights are averaged before quantisation.
+    const next = trainLinear(examples, k, task.features.bits, { ...task.train, seed: seed + 1000 * s, log: say });
+    for (let i = 0; i < fitted.weights.length; i++) fitted.weights[i]! += next.weights[i]!;
+    for (let j = 0; j < k; j++) fitted.bias[j]! += next.bias[j]!;
+  }
+  if (runs > 1) {
+    for (let i = 0; i < fitted.weights.length; i++) fitted.weights[i]! /= runs;
+    for (let j = 0; j < k; j++) fitted.bias[j]! /= runs;
+    say(`averaged the weights of ${runs} fits (seeds ${Array.from({ length: runs }, (_, s) => seed + 1000 * s).join(', ')})`);
+  }
   const { q, scale } = quantize(fitted.weights, k);
   const identity: Calibration[] = task.labels.map(() => ({ a: 1, b: 0 }));
   const header = {

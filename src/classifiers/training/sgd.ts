@@ -38,6 +38,11 @@ export interface TrainOptions {
    * 0 leaves the classes as they are, 1 fully balances them.
    */
   balance: number;
+  /**
+   * Polyak averaging: the returned weights are the mean of the weights at the
+   * end of each of the last `average` epochs (0 or absent: the final weights).
+   */
+  average?: number;
   log?: (msg: string) => void;
 }
 
@@ -87,6 +92,9 @@ export function trainLinear(examples: readonly Example[], k: number, bits: numbe
   const best = new Int32Array(k);
   let cum = new Float64Array(1 << 16);
   const eps = 1e-6;
+  const nAvg = Math.min(opts.average ?? 0, opts.epochs);
+  const avgW = nAvg > 1 ? new Float32Array(size) : undefined;
+  const avgB = nAvg > 1 ? new Float64Array(k) : undefined;
   const update = (idx: Int32Array, a: number, b: number, j: number, e: number): void => {
     const v = 1 / Math.sqrt(b - a);
     for (let i = a; i < b; i++) {
@@ -168,6 +176,11 @@ export function trainLinear(examples: readonly Example[], k: number, bits: numbe
       }
     }
     opts.log?.(`epoch ${epoch + 1}/${opts.epochs}${pooled ? ' (pooled)' : ''} loss ${(loss / Math.max(seen, 1)).toFixed(4)}`);
+    if (avgW !== undefined && avgB !== undefined && epoch >= opts.epochs - nAvg) {
+      for (let i = 0; i < size; i++) avgW[i]! += weights[i]! / nAvg;
+      for (let j = 0; j < k; j++) avgB[j]! += bias[j]! / nAvg;
+    }
   }
+  if (avgW !== undefined && avgB !== undefined) return { bits, k, weights: avgW, bias: avgB };
   return { bits, k, weights, bias };
 }

@@ -47,6 +47,12 @@ export interface TaskSpec {
     weight: number;
   };
   train: Omit<TrainOptions, 'seed' | 'log'>;
+  /**
+   * Seed averaging: fit this many models on the same examples with different
+   * shuffling seeds and average their float weights before quantisation
+   * (variance reduction at no cost at run time). Default 1.
+   */
+  seedAverage?: number;
   /** Short-text evidence pseudo-count stored in the model (see `ModelHeader.evidence`); default 16. */
   evidence?: number;
   thresholds: Partial<Record<Label, ThresholdPolicy>>;
@@ -122,12 +128,16 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     ],
     hierarchy: MODERATION_HIERARCHY,
     // Their moderation labels describe what a request asks for, not harmful content itself.
-    datasetWeights: { harmful_requests: 0.3, multijail_multilingual_requests: 0.3 },
+    // 0.5 (was 0.3): with the averaged fits below, slightly higher "any" AUPRC and fewer flagged benign texts.
+    datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5 },
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
     // No class re-weighting (rare categories up-weighted fired on everyday chat), a
     // stronger L2, and strong short-text shrinkage (short chat turns were the main
     // source of confident false positives).
-    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 3e-5, balance: 0 },
+    // Variance reduction at no run-time cost: the weights are averaged over the last 5 epochs
+    // of each fit and over 3 fits with different shuffling seeds, before quantisation.
+    train: { epochs: 8, warmup: 2, lr: 0.2, l2: 3e-5, balance: 0, average: 5 },
+    seedAverage: 3,
     evidence: 64,
     thresholds: {},
     defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, maxFpr: 0.005, hardNegativeRate: 0.01 },
