@@ -199,6 +199,19 @@ describe('with a provider: the Moderation API as a check', () => {
       }
     });
 
+    it('answers 503 upstream_unavailable, with nothing released, when the provider breaks the held stream', async () => {
+      const client = await clientFor('inline');
+      upstream.script.breakAfter = 2;
+      try {
+        const err = (await chatStream(client).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+        expect(err).toBeInstanceOf(OpenAI.APIError);
+        expect(err.status).toBe(503);
+        expect(err.code).toBe('upstream_unavailable');
+      } finally {
+        delete upstream.script.breakAfter;
+      }
+    });
+
     it('refuses an answer longer than the hold limit instead of releasing it unjudged', async () => {
       const { holdForInlineModeration } = await import('../../src/services/inline-stream.js');
       async function* events() {
