@@ -124,6 +124,15 @@ export interface ExtractorOptions {
   raw?: boolean;
 }
 
+/** Throws when a model's feature spec or window spec is not one this code can extract. */
+export function checkFeatureSpec(spec: FeatureSpec, windows?: WindowSpec): void {
+  if (spec.version !== FEATURE_VERSION) throw new Error(`unsupported feature version ${spec.version}`);
+  if (!Number.isInteger(spec.bits) || spec.bits < 8 || spec.bits > 26) throw new Error('bits must be 8..26');
+  if (windows !== undefined && (windows.block < 8 || windows.stride < 1 || windows.sizes.some((z) => z < 1))) {
+    throw new Error('invalid window spec');
+  }
+}
+
 /**
  * Reusable feature extractor. Not thread-safe: `extract` returns views into
  * internal buffers that the next call overwrites.
@@ -142,11 +151,7 @@ export class FeatureExtractor {
   private repeated = false;
 
   constructor(spec: FeatureSpec, windows?: WindowSpec, options: ExtractorOptions = {}) {
-    if (spec.version !== FEATURE_VERSION) throw new Error(`unsupported feature version ${spec.version}`);
-    if (!Number.isInteger(spec.bits) || spec.bits < 8 || spec.bits > 26) throw new Error('bits must be 8..26');
-    if (windows !== undefined && (windows.block < 8 || windows.stride < 1 || windows.sizes.some((z) => z < 1))) {
-      throw new Error('invalid window spec');
-    }
+    checkFeatureSpec(spec, windows);
     this.spec = spec;
     this.windows = windows;
     this.shift = options.raw === true ? 0 : 32 - spec.bits;

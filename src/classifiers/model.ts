@@ -22,7 +22,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FeatureExtractor, type FeatureSpec, type WindowSpec } from './features.js';
+import { checkFeatureSpec, type FeatureSpec, type WindowSpec } from './features.js';
 import { sharedFeatures } from './shared-features.js';
 
 const MAGIC = 'SGLM';
@@ -167,8 +167,8 @@ export class HashedLinearModel implements Classifier {
       throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
     }
     if (k > PACK_LABELS) throw new Error(`model ${header.name}: at most ${PACK_LABELS} labels, got ${k}`);
-    // Validates the spec (version, bits) at load time rather than at first use.
-    new FeatureExtractor(header.features, header.windows);
+    // At load time rather than at first use.
+    checkFeatureSpec(header.features, header.windows);
     this.name = header.name;
     this.labels = header.labels;
     this.thresholds = header.thresholds;

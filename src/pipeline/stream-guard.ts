@@ -40,11 +40,11 @@ interface KeyState {
 }
 
 export type GuardStep =
-  | { blocked: false; release: Array<{ key: string; text: string }> }
+  | { blocked: false; release: ReadonlyArray<{ key: string; text: string }> }
   | { blocked: true; outcome: StageOutcome };
 
 /** A step that releases nothing (shared: callers only read it). */
-const NOTHING: GuardStep = Object.freeze({ blocked: false as const, release: Object.freeze([]) as unknown as Array<{ key: string; text: string }> });
+const NOTHING: GuardStep = Object.freeze({ blocked: false as const, release: Object.freeze([]) });
 
 /** Index at or before `i` that does not split a UTF-16 surrogate pair. */
 function safeCut(text: string, i: number): number {
@@ -106,9 +106,9 @@ export class StreamGuard {
   async finishKey(key: string): Promise<GuardStep> {
     if (this.blockedOutcome) return { blocked: true, outcome: this.blockedOutcome };
     const state = this.keys.get(key);
-    if (!state || state.finished) return { blocked: false, release: [] };
+    if (!state || state.finished) return NOTHING;
     state.finished = true;
-    if (state.pending === '') return { blocked: false, release: [] };
+    if (state.pending === '') return NOTHING;
     return this.runWindow([key], true);
   }
 
@@ -117,7 +117,7 @@ export class StreamGuard {
     if (this.blockedOutcome) return { blocked: true, outcome: this.blockedOutcome };
     const open = [...this.keys].filter(([, s]) => !s.finished && s.pending !== '').map(([k]) => k);
     for (const s of this.keys.values()) s.finished = true;
-    if (open.length === 0) return { blocked: false, release: [] };
+    if (open.length === 0) return NOTHING;
     return this.runWindow(open, true);
   }
 

@@ -79,6 +79,13 @@ const MODERATION_HIERARCHY: readonly (readonly [Label, Label])[] = [
   ['illicit/violent', 'illicit'],
 ];
 
+/**
+ * Windows of long texts, the same for every model: with the same features but
+ * for table size, one extraction of a text serves them all at run time
+ * (`shared-features.ts`).
+ */
+const WINDOWS: WindowSpec = { block: 50, sizes: [2, 4], stride: 1 };
+
 const FEATURES: FeatureSpec = { version: 1, bits: 20, charMin: 3, charMax: 5, wordNgrams: 2 };
 
 export const TASKS: Record<ClassifierName, TaskSpec> = {
@@ -87,7 +94,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     description: 'Prompt injection and jailbreak attempts, direct (user input) and indirect (documents, tool results).',
     labels: CLASSIFIER_LABELS.injection,
     features: { ...FEATURES, bits: 22, repeatMarker: true },
-    windows: { block: 50, sizes: [2, 4], stride: 1 },
+    windows: WINDOWS,
     impliedNegatives: [],
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
     // No class re-weighting, a stronger L2 and more short-text shrinkage: fewer confident
@@ -103,7 +110,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     description: 'Requests for dangerous or harmful assistance (as opposed to merely rude or dark language).',
     labels: CLASSIFIER_LABELS.harmful_request,
     features: { ...FEATURES, bits: 22 },
-    windows: { block: 50, sizes: [2, 4], stride: 1 },
+    windows: WINDOWS,
     impliedNegatives: [{ datasets: CONTENT_DATASETS, weight: 1 }],
     augment: { positive: 0.3, negative: 0.1, methods: ALL_METHODS, weight: 0.5 },
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
@@ -118,7 +125,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     description: "Content moderation over OpenAI's taxonomy, one calibrated score per category.",
     labels: MODERATION_LABELS,
     features: { ...FEATURES, bits: 19 },
-    windows: { block: 50, sizes: [2, 4], stride: 1 },
+    windows: WINDOWS,
     impliedNegatives: [],
     weakLabels: [
       { dataset: 'surge_toxicity', when: (r) => r.meta.is_toxic === 1, labels: { harassment: 1 }, weight: 0.5 },
