@@ -108,6 +108,8 @@ export interface Extraction {
   ranges: Int32Array;
   /** Every offset that starts or ends a range, ascending and without repeats. */
   bounds: Int32Array;
+  /** The normalised main text (`normalizeText(text).text`), which the dense head reads words from. */
+  text: string;
   /**
    * A repeat marker replaced n-grams somewhere (only with `repeatMarker`).
    * When false, the extraction equals that of the same spec without markers.
@@ -174,7 +176,7 @@ export class FeatureExtractor {
       this.addSegment(span.text, 0);
       this.ranges.push(start, this.n);
     }
-    return { idx: this.buf.subarray(0, this.n), ...this.packRanges(), repeated: this.repeated };
+    return { idx: this.buf.subarray(0, this.n), ...this.packRanges(), text: norm.text, repeated: this.repeated };
   }
 
   private packRanges(): { ranges: Int32Array; bounds: Int32Array } {

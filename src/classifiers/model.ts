@@ -9,6 +9,7 @@
  * | 4..7 | header length H (uint32, little-endian) |
  * | 8..8+H | header, UTF-8 JSON (`ModelHeader`) |
  * | 8+H.. | weights, int8, `2^bits × labels.length`, bucket-major |
+ * | then | only with a dense head (`header.dense`): its word table and weights (see `dense-head.ts`) |
  *
  * Scoring (per label k): for a range R of the text's features,
  * z_k(R) = bias_k + scale_k · Σ_{i∈R} q[idx_i·K + k] / √|R|, where idx_i are the
@@ -18,12 +19,16 @@
  * injected passage inside a long document, or an encoded payload, is not
  * diluted away. The score is the calibrated probability σ(a_k·z_k + b_k).
  * Window sums come from running sums recorded at range bounds, so windows
- * cost almost nothing beyond the whole-text sum.
+ * cost almost nothing beyond the whole-text sum. A model with a dense head
+ * adds blend_k · head_k(whole normalised text) to each label's logit before
+ * calibration.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { decodeDenseHead, DenseHead, encodeDenseHead, type DenseHeadParams, type DenseHeadSpec } from './dense-head.js';
 import { checkFeatureSpec, type FeatureSpec, type WindowSpec } from './features.js';
 import { sharedFeatures } from './shared-features.js';
+import { POOLING } from './word-table.js';
 
 const MAGIC = 'SGLM';
 export const MODEL_FORMAT_VERSION = 1;
@@ -57,6 +62,8 @@ export interface ModelHeader {
    * against a word or two carrying a label alone. Absent or 0: no shrinkage.
    */
   evidence?: number;
+  /** A dense head over pretrained word vectors, added to the logits (see `dense-head.ts`). */
+  dense?: DenseHeadSpec;
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
   info?: Record<string, unknown>;
 }
@@ -66,6 +73,8 @@ export interface ModelParams {
   header: ModelHeader;
   /** int8 weights, `2^bits × labels.length`, bucket-major. */
   weights: Int8Array;
+  /** The dense head's word table and weights, present exactly when `header.dense` is. */
+  dense?: DenseHeadParams;
 }
 
 /** Scores in 0..1 keyed by label name. */
@@ -156,6 +165,7 @@ export class HashedLinearModel implements Classifier {
   private readonly totals: Float64Array;
   /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
   private evidence: number;
+  private readonly dense: DenseHead | null;
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
@@ -179,10 +189,16 @@ export class HashedLinearModel implements Classifier {
     this.packed = k === 1 ? null : packWeights(weights, k, buckets);
     this.totals = new Float64Array(PACK_LABELS);
     this.evidence = header.evidence ?? 0;
+    this.dense = null;
+    if (header.dense !== undefined) {
+      if (header.dense.pooling !== POOLING) throw new Error(`model ${header.name}: dense head pooling ${header.dense.pooling} is not supported (expected ${POOLING})`);
+      if (params.dense === undefined) throw new Error(`model ${header.name}: the header names a dense head but the file has none`);
+      this.dense = new DenseHead(header.dense, k, params.dense);
+    }
   }
 
   logits(text: string): Float64Array {
-    const { idx, ranges, bounds } = sharedFeatures(this.header.features, this.header.windows, text);
+    const { idx, ranges, bounds, text: normalized } = sharedFeatures(this.header.features, this.header.windows, text);
     const k = this.k;
     const { bias, scale } = this.header;
     const nb = bounds.length;
@@ -210,6 +226,7 @@ export class HashedLinearModel implements Classifier {
       }
     }
     for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = bias[j]!;
+    if (this.dense !== null) this.dense.addTo(normalized, out);
     return out;
   }
 
@@ -301,13 +318,15 @@ export class HashedLinearModel implements Classifier {
 
 /** Serialises a model to the binary format described at the top of this file. */
 export function encodeModel(params: ModelParams): Buffer {
-  const header = Buffer.from(JSON.stringify(params.header), 'utf8');
-  const out = Buffer.alloc(8 + header.length + params.weights.length);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(header.length, 4);
-  header.copy(out, 8);
-  Buffer.from(params.weights.buffer, params.weights.byteOffset, params.weights.byteLength).copy(out, 8 + header.length);
-  return out;
+  if ((params.header.dense === undefined) !== (params.dense === undefined)) throw new Error('a dense head needs both its header entry and its arrays');
+  const dense = params.dense !== undefined ? encodeDenseHead(params.dense) : undefined;
+  const fullHeader = dense !== undefined ? { ...params.header, dense: { ...params.header.dense!, wordBytes: dense.words.length } } : params.header;
+  const header = Buffer.from(JSON.stringify(fullHeader), 'utf8');
+  const linear = Buffer.from(params.weights.buffer, params.weights.byteOffset, params.weights.byteLength);
+  const prefix = Buffer.alloc(8);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.length, 4);
+  return Buffer.concat(dense !== undefined ? [prefix, header, linear, dense.words, dense.rest] : [prefix, header, linear]);
 }
 
 /** Parses the binary format. Throws on a bad magic, version or size. */
@@ -318,12 +337,16 @@ export function decodeModel(bytes: Uint8Array): ModelParams {
   const header = JSON.parse(buf.toString('utf8', 8, 8 + len)) as ModelHeader;
   if (header.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`unsupported model format ${header.formatVersion}`);
   const body = buf.subarray(8 + len);
-  const weights = new Int8Array(body.length);
-  weights.set(new Int8Array(body.buffer, body.byteOffset, body.length));
-  return { header, weights };
+  // Without a dense head the rest is the linear weights, whatever its length (the model checks it);
+  // with one, they have their exact size and the head follows.
+  const linearBytes = header.dense !== undefined ? Math.min(body.length, (1 << header.features.bits) * header.labels.length) : body.length;
+  const weights = new Int8Array(linearBytes);
+  weights.set(new Int8Array(body.buffer, body.byteOffset, linearBytes));
+  if (header.dense === undefined) return { header, weights };
+  return { header, weights, dense: decodeDenseHead(header.dense, header.labels.length, body.subarray(linearBytes)) };
 }
 
-/** Loads a model file. Synchronous: models are small and loaded once. */
+/** Loads a model file. Synchronous: models are loaded once. */
 export function loadModel(path: string): HashedLinearModel {
   return new HashedLinearModel(decodeModel(readFileSync(path)));
 }

@@ -9,8 +9,14 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DenseHead, type DenseHeadParams, type DenseHeadSpec } from '../dense-head.js';
 import { FeatureExtractor } from '../features.js';
 import { HashedLinearModel, quantize, type Calibration, type ModelParams } from '../model.js';
+import { normalizeText } from '../normalize.js';
+import { packageRoot } from '../paths.js';
+import { POOLING } from '../word-table.js';
+import { loadWordVectors } from '../word-vectors.js';
+import { chooseBlend, projectHead, trainDense, type DenseExample } from './dense.js';
 import { AUGMENT_METHODS, augmentText, Rng } from './augment.js';
 import { chooseThreshold, fitPlatt } from './calibrate.js';
 import { assignSplits, isPermissiveLicense, loadDataDir, loadJsonl, type LabelledRecord, type Split } from './data.js';
@@ -139,6 +145,7 @@ export function trainTask(
   fitRecords.push(...inputs.extra.filter(allowed));
 
   const examples: Example[] = [];
+  const denseRecords: { text: string; y: Int8Array; w: number; lw?: Float32Array }[] = [];
   let augmented = 0;
   for (const r of fitRecords) {
     const { y, w: lw } = taskLabelsWeighted(task, r, true);
@@ -146,6 +153,7 @@ export function trainTask(
     note(r, 'train');
     const w = (hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1)) * (task.datasetWeights?.[r.dataset] ?? 1);
     examples.push(toExample(fx, r.text, y, w, lw));
+    if (task.dense !== undefined) denseRecords.push({ text: r.text, y, w, ...(lw !== undefined ? { lw } : {}) });
     const pAug = isPositive(y) ? task.augment.positive : task.augment.negative;
     if (pAug > 0 && rng.next() < pAug) {
       const method = rng.pick(task.augment.methods.length > 0 ? task.augment.methods : AUGMENT_METHODS);
@@ -187,7 +195,36 @@ export function trainTask(
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
     evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
   };
-  const raw = new HashedLinearModel({ header, weights: q });
+  let raw = new HashedLinearModel({ header, weights: q });
+  let dense: { spec: DenseHeadSpec; params: DenseHeadParams } | undefined;
+  if (task.dense !== undefined) {
+    const spec = task.dense;
+    const { vectors, sha256 } = loadWordVectors(join(packageRoot(), 'models', spec.vectors));
+    const dx: DenseExample[] = denseRecords.map((d) => {
+      const x = new Float64Array(vectors.pooledSize);
+      vectors.pool(normalizeText(d.text).text, x);
+      return { ...d, x };
+    });
+    const hidden = spec.train.hidden * spec.train.seeds;
+    const { scale, ...params } = projectHead(vectors, trainDense(dx, vectors.pooledSize, k, spec.train, seed, say), hidden, k);
+    const headSpec: DenseHeadSpec = {
+      pooling: POOLING, words: params.words.length, wordBytes: 0, hidden, scale, blend: task.labels.map(() => 1),
+      vectors: { sha256, source: vectors.header.info.source },
+    };
+    // The blend is chosen on the calibration slice, with the head as stored (quantised table).
+    const head = new DenseHead(headSpec, k, params);
+    const cal = calRecords.map((r) => ({ y: taskLabels(task, r, false), r })).filter((c) => hasKnown(c.y));
+    const lin = cal.map((c) => raw.logits(c.r.text));
+    const out = cal.map((c) => {
+      const z = new Float64Array(k);
+      head.addTo(normalizeText(c.r.text).text, z);
+      return z;
+    });
+    const { blend, auprc } = chooseBlend(lin, out, cal.map((c) => c.y), spec.blendGrid);
+    say(`dense head: blend ${blend} (calibration mean AUPRC ${spec.blendGrid.map((b, i) => `${b}: ${auprc[i]!.toFixed(4)}`).join(', ')})`);
+    dense = { spec: { ...headSpec, blend: task.labels.map(() => blend) }, params };
+    raw = new HashedLinearModel({ header: { ...header, dense: dense.spec }, weights: q, dense: dense.params });
+  }
 
   // Calibration slice: logits of the quantised model, exactly as shipped.
   const calY: Int8Array[] = [];
@@ -236,5 +273,8 @@ export function trainTask(
     const npos = y.filter((v) => v === 1).length;
     say(`  calibration ${label}: ${npos} pos / ${y.length - npos} neg, a=${cal.a.toFixed(3)} b=${cal.b.toFixed(3)}, threshold ${thresholds[label]}`);
   });
-  return { params: { header: { ...header, calibration, thresholds }, weights: q }, usage, log: lines };
+  return {
+    params: { header: { ...header, ...(dense !== undefined ? { dense: dense.spec } : {}), calibration, thresholds }, weights: q, ...(dense !== undefined ? { dense: dense.params } : {}) },
+    usage, log: lines,
+  };
 }

@@ -8,6 +8,7 @@ import { CLASSIFIER_LABELS, MODERATION_LABELS, type ClassifierName, type Label }
 import type { AugmentMethod } from './augment.js';
 import type { ThresholdPolicy } from './calibrate.js';
 import type { LabelledRecord } from './data.js';
+import type { DenseTrainOptions } from './dense.js';
 import type { TrainOptions } from './sgd.js';
 
 export interface TaskSpec {
@@ -53,6 +54,12 @@ export interface TaskSpec {
    * (variance reduction at no cost at run time). Default 1.
    */
   seedAverage?: number;
+  /**
+   * A dense head over pretrained word vectors (see `dense-head.ts`): the
+   * vectors file relative to the models folder (read at training only), how
+   * to fit it, and the blend weights to try on the calibration slice.
+   */
+  dense?: { vectors: string; train: DenseTrainOptions; blendGrid: readonly number[] };
   /** Short-text evidence pseudo-count stored in the model (see `ModelHeader.evidence`); default 16. */
   evidence?: number;
   thresholds: Partial<Record<Label, ThresholdPolicy>>;
@@ -124,7 +131,9 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     name: 'moderation',
     description: "Content moderation over OpenAI's taxonomy, one calibrated score per category.",
     labels: MODERATION_LABELS,
-    features: { ...FEATURES, bits: 19 },
+    // 2^18 buckets (2^19 before the dense head): with the head, halving the table cost 0.004 of mean
+    // AUPRC on validation and makes fewer cache misses in the gateway.
+    features: { ...FEATURES, bits: 18 },
     windows: WINDOWS,
     impliedNegatives: [],
     weakLabels: [
@@ -146,6 +155,13 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 3e-5, balance: 0, average: 5 },
     seedAverage: 3,
     evidence: 64,
+    // Generalises beyond the training wording (see the model card). The blend is chosen on the calibration slice.
+    dense: {
+      vectors: 'word-vectors/vectors.bin',
+      // One network of 32 units scored like three of 64 on validation, and each unit costs a table byte a word.
+      train: { hidden: 32, seeds: 1, epochs: 12, lr: 2e-3, l2: 1e-4 },
+      blendGrid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5],
+    },
     thresholds: {},
     defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, maxFpr: 0.005, hardNegativeRate: 0.01 },
   },
