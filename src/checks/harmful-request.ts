@@ -33,8 +33,7 @@ export default defineCheck({
     if (segments.length === 0) return { decision: 'allow', reasons: [] };
     return classifyThen(hub, { kind: 'harmful_request', choice: cfg, texts: segments.map((s) => s.text) }, ctx, (result): Verdict => {
       const hits = result.items.filter((item) => findings(item, (label) => (label === LABEL ? cfg.threshold : undefined)).includes(LABEL));
-      const scores = maxScores(result.items);
-      if (cfg.backend === 'cascade') scores.judged = result.items.filter((i) => i.by.includes('judge')).length;
+      const scores = maxScores(result.items, cfg.backend);
       if (hits.length === 0) return { decision: 'allow', reasons: [], scores };
       return { decision: cfg.action, reasons: [`harmful request (${deciders(hits)})`], scores };
     });

@@ -46,14 +46,13 @@ export default defineCheck({
         const tool = segments[i]!.source === 'tool';
         const t = tool ? (cfg.toolThreshold ?? cfg.threshold) : cfg.threshold;
         if (findings(item, (label) => (label === LABEL ? t : undefined)).includes(LABEL)) (tool ? indirect : direct).push(item);
-    });
-    const scores = maxScores(result.items);
-    if (cfg.backend === 'cascade') scores.judged = result.items.filter((i) => i.by.includes('judge')).length;
-    if (direct.length === 0 && indirect.length === 0) return { decision: 'allow', reasons: [], scores };
-    const reasons: string[] = [];
-    if (direct.length > 0) reasons.push(`prompt injection (${deciders(direct)})`);
-    if (indirect.length > 0) reasons.push(`indirect prompt injection in tool or document content (${deciders(indirect)})`);
-    return { decision: cfg.action, reasons, scores };
+      });
+      const scores = maxScores(result.items, cfg.backend);
+      if (direct.length === 0 && indirect.length === 0) return { decision: 'allow', reasons: [], scores };
+      const reasons: string[] = [];
+      if (direct.length > 0) reasons.push(`prompt injection (${deciders(direct)})`);
+      if (indirect.length > 0) reasons.push(`indirect prompt injection in tool or document content (${deciders(indirect)})`);
+      return { decision: cfg.action, reasons, scores };
     });
   },
 });

@@ -55,12 +55,11 @@ export default defineCheck({
         deciding.push(item);
         for (const c of found) hits.add(c);
       }
-      const scores = maxScores(all);
+      const scores = maxScores(all, cfg.backend);
       const verdict: Verdict =
         hits.size === 0
           ? { decision: 'allow', reasons: [], scores }
           : { decision: cfg.action, reasons: [`moderation: ${[...hits].sort().join(', ')} (${deciders(deciding)})`], scores };
-      if (cfg.backend === 'cascade') scores.judged = all.filter((i) => i.by.includes('judge')).length;
       if (result.requestPatch) verdict.requestPatch = result.requestPatch;
       return verdict;
     });

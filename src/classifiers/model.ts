@@ -164,7 +164,7 @@ export class HashedLinearModel implements Classifier {
   private sums = new Float64Array(256);
   private readonly totals: Float64Array;
   /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
-  private evidence: number;
+  private readonly evidence: number;
   private readonly dense: DenseHead | null;
 
   constructor(params: ModelParams) {

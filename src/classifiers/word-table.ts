@@ -30,7 +30,6 @@ export interface WordBag {
 }
 
 export class WordTable {
-  readonly count: number;
   /**
    * Open addressing, two Int32 a slot: a 32-bit fingerprint of the word and
    * its row (-1: empty). The slot comes from one hash of the word's UTF-16
@@ -52,7 +51,6 @@ export class WordTable {
 
   /** `words` most frequent first; of two equal spellings the first wins. */
   constructor(words: readonly string[]) {
-    this.count = words.length;
     let bits = 4;
     while (1 << bits < words.length * 2) bits++;
     this.shift = 32 - bits;
@@ -72,13 +70,6 @@ export class WordTable {
     });
     this.stamp = new Uint32Array(words.length);
     this.slot = new Int32Array(words.length);
-  }
-
-  /** Row of a word, or -1. */
-  lookup(word: string): number {
-    if (word.length === 0 || word.length > MAX_WORD) return -1;
-    const [h, f] = hashes(word);
-    return this.find(h, f);
   }
 
   /** Row of the word with hash `h` and fingerprint `f`, or -1. */
@@ -141,7 +132,7 @@ const FNV_PRIME = 0x01000193;
 const FP_BASIS = 0x2545f491;
 const FP_PRIME = 0x9e3779b1 | 0;
 
-/** The slot hash (FNV-1a) and the fingerprint of a word, exactly as `collect` computes them. */
+/** The slot hash (FNV-1a) and the fingerprint of a word, exactly as `collect` computes them while scanning. */
 function hashes(word: string): [number, number] {
   let h = FNV_BASIS;
   let f = FP_BASIS;

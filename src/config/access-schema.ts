@@ -18,7 +18,6 @@ export function isVerificationLevel(value: unknown): value is VerificationLevel 
 /** Request features a level can be allowed or denied. `*` allows all. */
 export const ACCESS_FEATURES = ['streaming', 'tools', 'images'] as const;
 
-
 export const levelLimitsSchema = z
   .object({
     /** requests per minute per user (a token bucket: bursts up to this many, refilled evenly) */

@@ -9,7 +9,6 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
 
-
 const oauthClient = z
   .object({
     clientId: z.string().min(1),

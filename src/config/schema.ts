@@ -8,7 +8,6 @@ import { classifiersConfigSchema } from '../shared/classifier-backend-config.js'
 import { accessSchema } from './access-schema.js';
 import { accountsSchema } from './accounts-schema.js';
 
-
 export const checkEntrySchema = z
   .object({
     /** enforce: act on the verdict; shadow: run and record what it would have done; off: skip */

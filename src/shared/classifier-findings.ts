@@ -24,12 +24,16 @@ export function findings(item: ClassifiedItem, threshold: (label: string) => num
   return out;
 }
 
-/** Largest score per label over `items`, for the audit record. */
-export function maxScores(items: readonly ClassifiedItem[]): Record<string, number> {
+/**
+ * Largest score per label over `items`, for the audit record; with the
+ * `cascade` back-end also `judged`, how many items the judge scored.
+ */
+export function maxScores(items: readonly ClassifiedItem[], backend?: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const it of items) {
     for (const [k, v] of Object.entries(it.scores)) if (!(k in out) || v > out[k]!) out[k] = v;
   }
+  if (backend === 'cascade') out.judged = items.filter((i) => i.by.includes('judge')).length;
   return out;
 }
 
