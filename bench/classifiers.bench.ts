@@ -5,13 +5,45 @@
  * short rounds; the table shows the best round (closest to an idle core) and
  * the median round, since other load on a shared machine slows every round.
  *
- *   node --import tsx bench/classifiers.bench.ts [--seconds 3] [--bytes 1024] [--models <dir>]
+ * The texts are real prompts, chat turns, documents and attacks from the
+ * labelled data (../shared/data), consecutive records of one dataset joined
+ * up to the length asked for, each used once per pass. That matters: a model
+ * reads one table entry per n-gram, and texts built from a few repeated
+ * sentences touch so few entries that the tables stay in the CPU cache, which
+ * made an earlier version of this bench report about three times the speed
+ * real text gets. The last row keeps such repetitive texts for comparison.
+ *
+ *   node --import tsx bench/classifiers.bench.ts [--seconds 3] [--bytes 1024] [--models <dir>] [--data <dir>]
  */
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../src/classifiers/model.js';
-import { modelPath } from '../src/classifiers/paths.js';
+import { modelPath, packageRoot } from '../src/classifiers/paths.js';
 import { CLASSIFIER_NAMES } from '../src/classifiers/labels.js';
+import { loadDataDir } from '../src/classifiers/training/data.js';
+
+/** Kinds of text the gateway scores: user prompts, everyday chat, long answers and documents, attacks. */
+const DATASETS = ['benign_prompts', 'casual_chat_benign', 'medquad_medical_answers', 'bipia_indirect_injection', 'jailbreak_injection_prompts', 'harmful_requests'];
+
+/** Texts of exactly `bytes` characters, each made of consecutive records of one dataset, taken in turn from each. */
+function realTexts(dataDir: string, bytes: number, count: number): string[] {
+  const records = loadDataDir(dataDir);
+  const pools = DATASETS.map((d) => records.filter((r) => r.dataset === d).map((r) => r.text)).filter((p) => p.length > 0);
+  if (pools.length === 0) throw new Error(`no texts of ${DATASETS.join(', ')} under ${dataDir}`);
+  const out: string[] = [];
+  const next = pools.map(() => 0);
+  for (let i = 0; out.length < count && i < count * 4; i++) {
+    const k = i % pools.length;
+    const pool = pools[k]!;
+    if (next[k]! >= pool.length) continue;
+    let t = '';
+    while (t.length < bytes && next[k]! < pool.length) t += `${pool[next[k]!++]!}\n`;
+    if (t.length >= bytes) out.push(t.slice(0, bytes));
+  }
+  return out;
+}
 
 const SAMPLES = [
   'Could you help me plan a three-day trip to Lisbon? I like museums, good food and walking, and I would rather avoid tourist traps. ',
@@ -23,12 +55,8 @@ const SAMPLES = [
 
 const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'heron', 'inlet', 'juniper', 'kestrel', 'larch', 'maple', 'nectar', 'orchid', 'pebble'];
 
-/**
- * Deterministic texts of exactly `bytes` characters, all different (three
- * words picked by the index open each), so no memory of recent texts or
- * their features can answer for a text scored before.
- */
-function makeTexts(bytes: number, count: number): string[] {
+/** Texts that differ only in their first three words: few distinct n-grams, so the tables stay cached (best case). */
+function repetitiveTexts(bytes: number, count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     let t = `${WORDS[i % 16]} ${WORDS[(i >> 4) % 16]} ${WORDS[(i >> 8) % 16]}: `;
@@ -66,10 +94,17 @@ function row(name: string, t: { best: number; median: number }, loadMs: string):
 
 function main(): void {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '3' }, bytes: { type: 'string', default: '1024' }, models: { type: 'string' } },
+    options: {
+      seconds: { type: 'string', default: '3' },
+      bytes: { type: 'string', default: '1024' },
+      models: { type: 'string' },
+      data: { type: 'string', default: resolve(packageRoot(), '..', 'shared', 'data') },
+    },
   });
   const seconds = Number(values.seconds);
-  const texts = makeTexts(Number(values.bytes), 4096);
+  const bytes = Number(values.bytes);
+  if (!existsSync(values.data)) throw new Error(`labelled data not found at ${values.data}; pass --data <dir> (see ../shared/data/README.md)`);
+  const texts = realTexts(values.data, bytes, 2048);
   const rows: string[][] = [];
   const models = new Map<string, ReturnType<typeof loadModel>>();
   for (const name of CLASSIFIER_NAMES) {
@@ -83,9 +118,10 @@ function main(): void {
   const injection = models.get('injection')!;
   const moderation = models.get('moderation')!;
   rows.push(row('injection + moderation, same text', measure(seconds, texts, (t) => (injection.score(t), moderation.score(t))), '-'));
+  rows.push(row('injection, repetitive texts (best case)', measure(seconds, repetitiveTexts(bytes, 4096), (t) => injection.score(t)), '-'));
   const head = ['model', 'texts/s (best)', 'µs/text (best)', 'texts/s (median)', 'µs/text (median)', 'load ms'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
-  console.log(`${texts[0]!.length}-character texts, all different, ${seconds} s per row, one core`);
+  console.log(`${bytes}-character texts: ${texts.length} different ones from ${values.data} (${DATASETS.join(', ')}), ${seconds} s per row, one core`);
   console.log(lines.join('\n'));
 }
 

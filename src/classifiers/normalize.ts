@@ -28,7 +28,8 @@ export interface NormalizedText {
 
 /** Unicode tag characters (U+E0000..U+E007F), used to smuggle invisible ASCII. */
 const TAG_CHARS = /\udb40[\udc00-\udc7f]/g;
-const WHITESPACE = /\s+/g;
+/** Whitespace runs other than one plain space (each becomes one space); single spaces are not matched, so not rewritten. */
+const WHITESPACE = /\s{2,}|[^\S ]/g;
 
 /**
  * Letters that look like Latin letters. Applied only inside words that also
@@ -233,7 +234,8 @@ export function normalizeText(raw: string): NormalizedText {
   const lower = foldCase(visible, ascii);
   const st = scanText(lower);
   const text = rewrite(lower, st);
-  if (text !== lower) Object.assign(st, countHints(text));
+  // Whitespace rewrites keep every word, so the hint counts change only when letters were rejoined or replaced.
+  if ((st.spaced || st.leet) && text !== lower) Object.assign(st, countHints(text));
   if (lower.length !== visible.length) st.runs = scanText(visible).runs;
   for (const span of decodeEmbedded(visible, text, st)) decoded.push({ kind: span.kind, text: foldText(span.text) });
   return { text, decoded };

@@ -16,7 +16,11 @@ export const HINT_NATO = 8;
 export interface TextStats {
   /** Whitespace other than single spaces (tabs, newlines, runs). */
   whitespace: boolean;
-  /** A word mixing at least two letters with leet digits or symbols. */
+  /**
+   * A word mixing at least two letters with leet digits or with symbols
+   * between word characters: true whenever the leet rewrite could change the
+   * text (it may still find nothing to change).
+   */
   leet: boolean;
   /** Four or more one-character tokens in a row ("i g n o r e"). */
   spaced: boolean;
@@ -76,11 +80,24 @@ function hintOf(h: number): number {
   }
 }
 
+/**
+ * Encoded forms that are ordinary words or abbreviations themselves ("be" is
+ * rot13 "or", "no" is "on" reversed, "dna" is "and" reversed). Counted as
+ * hints, they made plain English look encoded, and the decoders then added a
+ * gibberish copy of the text, so they are not hints.
+ */
+const AMBIGUOUS_FORMS = new Set([
+  'or', 'be', 'vs', 'gb', 'bs', 'va', 'na',
+  'no', 'si', 'ti', 'em', 'ta', 'sa', 'od', 'ni', 'dna', 'era', 'saw', 'ton',
+]);
+
 for (const w of ENGLISH) addHint(w, HINT_ENGLISH);
 for (const w of ENGLISH) {
   if (w.length < 2) continue;
-  addHint(rot13Word(w), HINT_ROT13);
-  addHint([...w].reverse().join(''), HINT_REVERSED);
+  const rot = rot13Word(w);
+  const rev = [...w].reverse().join('');
+  if (!AMBIGUOUS_FORMS.has(rot)) addHint(rot, HINT_ROT13);
+  if (!AMBIGUOUS_FORMS.has(rev)) addHint(rev, HINT_REVERSED);
 }
 for (const w of NATO) addHint(w, HINT_NATO);
 
@@ -202,7 +219,8 @@ export function scanText(s: string): TextStats {
       if (f & C_DIGIT) {
         if (f & C_LEET_DIGIT) leets++;
       } else if (f & C_ALNUM) letters++;
-      else if (wordLen > 1) leets++;
+      // A symbol counts only between two word characters ("h@ck", not "hello!"), as `deleet` reads it.
+      else if (wordLen > 1 && i + 1 < len && isAlnum(s.charCodeAt(i + 1))) leets++;
     } else {
       if (wordLen > 0) {
         if (letters >= 2 && leets > 0) st.leet = true;
