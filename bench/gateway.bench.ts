@@ -31,7 +31,7 @@ import { killAll, startServer, type Server } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
 import { updateMarkedBlock } from './publish.js';
 import { FOREIGN_LOAD_LIMIT, machineFacts, renderReport, renderSummary, TARGETS, type Row, type TargetName } from './report.js';
-import { ANSWER_CHARS, PROMPT_CHARS, STREAM_CHUNK_CHARS, type Mode } from './workload.js';
+import { ANSWER_CHARS, buildTextPool, PROMPT_CHARS, STREAM_CHUNK_CHARS, usePool, type Mode } from './workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     compiled: { type: 'boolean', default: false },
     checks: { type: 'string', default: 'all' },
     publish: { type: 'boolean', default: false },
+    data: { type: 'string', default: join(here, '..', '..', 'shared', 'data') },
   },
 });
 
@@ -129,8 +130,16 @@ async function main(): Promise<number> {
     execFileSync(process.execPath, [tsc, '-p', join(here, '..', 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
     build.BENCH_SAFEGATE_BUILD = relative(process.cwd(), outDir);
   }
+  log(`Choosing prompt and answer passages from ${args.data} ...`);
+  const pool = buildTextPool(args.data);
+  usePool(pool);
+  mkdirSync(resultsDir, { recursive: true });
+  // The mock picks answers from the same pool; a file in the results folder is how it gets it.
+  const poolFile = join(resultsDir, 'text-pool.json');
+  writeFileSync(poolFile, JSON.stringify(pool));
+  log(`  ${pool.prompts.length} prompt passages, ${pool.answers.length} answer passages`);
   log(`Starting the mock provider, the bare proxy and Safegate (each in its own process)...`);
-  const mock = await startServer('mock upstream', 'mock-upstream.entry.ts');
+  const mock = await startServer('mock upstream', 'mock-upstream.entry.ts', { BENCH_POOL: poolFile });
   servers.push(mock);
   const [proxy, safegate] = await Promise.all([
     startServer('bare proxy', 'bare-proxy.entry.ts', { BENCH_UPSTREAM: mock.url }),

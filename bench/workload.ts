@@ -1,12 +1,24 @@
 /**
- * The benchmark's traffic: 1 KB prompts of ordinary English and the 1 KB
- * answers the mock upstream gives to them.
+ * The benchmark's traffic: 1 KB prompts and the 1 KB answers the mock
+ * upstream gives to them, both real English text.
  *
- * Every request carries a different prompt (three words chosen from a counter,
- * without digits, so no PII detector mistakes the variation for a phone or card
- * number) to defeat any cache keyed by text. The answer is derived from the
- * prompt, so a client can tell an intact answer from an altered or truncated one.
+ * The classifiers read one weight-table entry per n-gram, so text built from a
+ * few repeated sentences keeps their tables in the CPU cache and understates
+ * what real traffic costs. Prompts and answers are therefore passages of the
+ * labelled data (../shared/data): everyday chat turns and user prompts for
+ * prompts, medical answers for answers, each a run of consecutive records. A
+ * passage is kept only if nothing in the default policy would act on it: no
+ * digits, `@`, links or characters outside printable ASCII (personal data,
+ * secrets, invisible characters), and neither classifier flags it, even at
+ * half its default threshold. Each prompt passage goes out with 16 different
+ * opening lines (words chosen from a counter, without digits), so a prompt
+ * comes again only after several thousand others: far beyond the last 8
+ * texts the classifiers remember. The answer is chosen by a hash of the
+ * prompt, so a client can tell an intact answer from an altered, truncated or
+ * swapped one.
  */
+import { loadClassifier } from '../src/classifiers/index.js';
+import { loadDataDir } from '../src/classifiers/training/data.js';
 
 export const MODEL = 'gpt-bench';
 export const PROMPT_CHARS = 1024;
@@ -16,63 +28,99 @@ export const STREAM_CHUNK_CHARS = 16;
 
 export type Mode = 'json' | 'stream';
 
+/** Whole prompts and answers, PROMPT_CHARS / ANSWER_CHARS long. */
+export interface TextPool {
+  prompts: string[];
+  answers: string[];
+}
+
+const PROMPT_DATASETS = ['casual_chat_benign', 'benign_prompts'];
+const ANSWER_DATASETS = ['medquad_medical_answers'];
+const CLEAN = /^[\x20-\x7e]*$/;
+const SUSPECT = /[0-9@]|https?:|www\./i;
+
+/** Each prompt passage is sent with this many opening lines, so a few thousand prompts differ. */
+const OPENINGS_PER_PASSAGE = 16;
+
 const CITIES = ['Lisbon', 'Leeds', 'Lyon', 'Utrecht', 'Bergen', 'Porto', 'Graz', 'Ghent', 'Bristol', 'Dijon', 'Turku', 'Malmo', 'Cork', 'Basel', 'Bilbao', 'Aarhus'];
-const PLANTS = ['tomatoes', 'courgettes', 'runner beans', 'lettuce', 'kale', 'leeks', 'peppers', 'chard', 'onions', 'garlic', 'carrots', 'beetroot', 'spinach', 'radishes', 'peas', 'parsnips'];
-const HERBS = ['basil', 'thyme', 'rosemary', 'mint', 'sage', 'parsley', 'chives', 'dill', 'oregano', 'coriander', 'fennel', 'lovage', 'tarragon', 'sorrel', 'marjoram', 'savory'];
-const SOILS = ['sandy', 'clay', 'loamy', 'chalky', 'peaty', 'silty', 'stony', 'heavy', 'light', 'acid', 'limy', 'dark', 'red', 'black', 'rich', 'thin'];
+const TOPICS = ['gardening', 'cooking', 'travel', 'music', 'running', 'painting', 'chess', 'baking', 'cycling', 'reading', 'birding', 'sailing', 'knitting', 'hiking', 'pottery', 'films'];
+const MOODS = ['curious', 'busy', 'tired', 'cheerful', 'puzzled', 'hopeful', 'relaxed', 'keen', 'calm', 'happy', 'eager', 'bored', 'rushed', 'glad', 'sleepy', 'merry'];
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'weekend'];
 
-const PROMPT_BODY =
-  'The beds are raised, about forty centimetres deep, filled with a mix of garden soil and compost from last autumn. ' +
-  'The spot gets full sun in the morning and partial shade after three in the afternoon, because a neighbour has a tall hedge. ' +
-  'Last year the leaves turned yellow in midsummer and the harvest was smaller than I hoped, even though I watered every evening. ' +
-  'I would like a simple plan for the coming season: what to sow and when, how often to water during a dry spell, ' +
-  'whether I should rotate the crops between the two beds, and which companion plants might keep pests away without sprays. ' +
-  'Please keep the advice practical for someone who has about an hour a week for the garden and no greenhouse. ' +
-  'I also wonder whether mulching with straw is worth the effort, and how to tell if the soil needs more organic matter. ' +
-  'Thank you for any help, and feel free to suggest a short reading list for a beginner.';
+let pool: TextPool | undefined;
 
-const ANSWER_BODY =
-  'Start by refreshing the beds with a few centimetres of compost in early spring and fork it lightly into the top layer. ' +
-  'Sow the hardy crops first and the tender ones after the last frost, and water deeply twice a week rather than a little every evening, ' +
-  'since deep watering trains the roots downwards and keeps the leaves healthier in midsummer. ' +
-  'Rotate the families between the two beds each year, and plant marigolds and nasturtiums along the edges to distract aphids. ' +
-  'A straw mulch is worth the effort: it keeps moisture in, suppresses weeds and feeds the soil as it breaks down. ' +
-  'If the soil crumbles easily and smells earthy, it is in good shape; if it crusts or stays wet for days, add more organic matter. ' +
-  'For reading, any beginner guide to vegetable growing from your local library will do, and a seasonal sowing calendar helps a lot.';
-
-function pad(text: string, chars: number): string {
-  if (text.length >= chars) return text.slice(0, chars);
-  const filler = ' Happy gardening.';
-  let out = text;
-  while (out.length < chars) out += filler;
-  return out.slice(0, chars);
+/** Sets the passages `promptFor` and `answerFor` use (in every process, from the same pool). */
+export function usePool(p: TextPool): void {
+  if (p.prompts.length === 0 || p.answers.length === 0) throw new Error('the text pool has no prompts or no answers');
+  pool = p;
 }
 
-/** Five words picked by `n`; distinct for the first 16⁴ × 8 = 524,288 values (far more than one run sends). */
-function words(n: number): { city: string; plant: string; herb: string; soil: string; day: string } {
-  return {
-    city: CITIES[n % 16]!,
-    plant: PLANTS[Math.floor(n / 16) % 16]!,
-    herb: HERBS[Math.floor(n / 256) % 16]!,
-    soil: SOILS[Math.floor(n / 4096) % 16]!,
-    day: DAYS[Math.floor(n / 65536) % 8]!,
-  };
+function current(): TextPool {
+  if (pool === undefined) throw new Error('usePool() was not called');
+  return pool;
 }
 
-/** The `n`-th prompt: exactly PROMPT_CHARS characters. */
+/** Runs of consecutive clean texts joined up to `chars` characters (a run is cut there), kept if they pass `keep`. */
+function passages(texts: readonly string[], chars: number, keep: (text: string) => boolean): string[] {
+  const out: string[] = [];
+  let run = '';
+  for (const raw of texts) {
+    // Quotes and backslashes would be escaped in the JSON body: every body must have the same length (see `requestBody`).
+    const text = raw.replace(/\s+/g, ' ').replace(/"/g, "'").replace(/\\/g, '/').trim();
+    if (!CLEAN.test(text) || SUSPECT.test(text)) continue;
+    run = run === '' ? text : `${run} ${text}`;
+    if (run.length < chars) continue;
+    const passage = run.slice(0, chars);
+    run = '';
+    if (keep(passage)) out.push(passage);
+  }
+  return out;
+}
+
+/**
+ * Builds the pool from the labelled data: passages that no check of the
+ * default policy acts on (the shipped classifiers at their default thresholds
+ * decide for injection and moderation).
+ */
+export function buildTextPool(dataDir: string): TextPool {
+  const records = loadDataDir(dataDir);
+  const of = (datasets: string[]) => records.filter((r) => datasets.includes(r.dataset)).map((r) => r.text);
+  const injection = loadClassifier('injection');
+  const moderation = loadClassifier('moderation');
+  // Half the default threshold: the opening line in front of a prompt varies, and with it the scores a little.
+  const flags = (text: string): boolean =>
+    [injection, moderation].some((m) => Object.entries(m.score(text)).some(([label, p]) => p >= 0.5 * (m.thresholds[label] ?? 0.5)));
+  const prompts: string[] = [];
+  passages(of(PROMPT_DATASETS), PROMPT_CHARS, (t) => !flags(t)).forEach((passage, i) => {
+    for (let k = 0; k < OPENINGS_PER_PASSAGE; k++) {
+      const prompt = (opening(i * OPENINGS_PER_PASSAGE + k) + passage).slice(0, PROMPT_CHARS);
+      if (!flags(prompt)) prompts.push(prompt);
+    }
+  });
+  const answers = passages(of(ANSWER_DATASETS), ANSWER_CHARS, (t) => !flags(t));
+  if (prompts.length < 100 || answers.length < 100) {
+    throw new Error(`too few clean passages in ${dataDir} (${prompts.length} prompts, ${answers.length} answers); is it ../shared/data?`);
+  }
+  return { prompts, answers };
+}
+
+/** An opening line chosen by `n`: distinct for the first 16³ × 8 = 32,768 values. */
+function opening(n: number): string {
+  return `Hi, ${MOODS[Math.floor(n / 256) % 16]} reader of ${TOPICS[Math.floor(n / 16) % 16]} here, writing from ${CITIES[n % 16]} on a ${DAYS[Math.floor(n / 4096) % 8]}. `;
+}
+
+/** The `n`-th prompt: exactly PROMPT_CHARS characters; the same one again only after `pool.prompts.length` others. */
 export function promptFor(n: number): string {
-  const w = words(n);
-  return pad(`Hello! I keep a small vegetable garden in ${w.city} with ${w.soil} soil, and this year I want to grow ${w.plant} next to ${w.herb}, working on it every ${w.day}. ${PROMPT_BODY}`, PROMPT_CHARS);
+  const { prompts } = current();
+  return prompts[n % prompts.length]!;
 }
 
-const PROMPT_PATTERN = /garden in (\w+) with (\w+) soil, and this year I want to grow ([\w ]+?) next to (\w+), working on it every (\w+)\./;
-
-/** The answer the mock gives to `prompt`: exactly ANSWER_CHARS characters. */
+/** The answer the mock gives to `prompt`: exactly ANSWER_CHARS characters, chosen by an FNV-1a hash of the prompt. */
 export function answerFor(prompt: string): string {
-  const m = PROMPT_PATTERN.exec(prompt);
-  const [city, soil, plant, herb, day] = m ? [m[1], m[2], m[3], m[4], m[5]] : ['your town', 'your', 'vegetables', 'herbs', 'week'];
-  return pad(`Growing ${plant} beside ${herb} in the ${soil} soil of ${city} works well, and an hour of work every ${day} is plenty. ${ANSWER_BODY}`, ANSWER_CHARS);
+  const { answers } = current();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < prompt.length; i++) h = Math.imul(h ^ prompt.charCodeAt(i), 0x01000193);
+  return answers[(h >>> 0) % answers.length]!;
 }
 
 /** The last user message's text of a Chat Completions body. */
@@ -85,12 +133,16 @@ export function lastUserText(body: Record<string, unknown>): string {
   return '';
 }
 
-/** A Chat Completions request body for the `n`-th prompt. Streaming asks for usage, so every target gets the same upstream stream. */
+/**
+ * A Chat Completions request body for the `n`-th prompt. Streaming asks for usage, so every target gets the same upstream stream.
+ * Every body of a mode has the same length (the load generator sets Content-Length once): prompts are
+ * PROMPT_CHARS of printable ASCII without characters JSON escapes.
+ */
 export function requestBody(n: number, mode: Mode): string {
   return JSON.stringify({
     model: MODEL,
     messages: [
-      { role: 'system', content: 'You help home gardeners. Answer in plain language.' },
+      { role: 'system', content: 'You are a helpful assistant. Answer in plain language.' },
       { role: 'user', content: promptFor(n) },
     ],
     max_tokens: 400,

@@ -1,12 +1,15 @@
 /**
  * Child process: the mock provider the integration tests use,
- * answering every chat request with the 1 KB answer for its prompt.
+ * answering every chat request with the 1 KB answer for its prompt, from the
+ * text pool the parent wrote to BENCH_POOL.
  */
+import { readFileSync } from 'node:fs';
 import { startMockUpstream } from '../../test/helpers/mock-upstream.js';
-import { answerFor, lastUserText, STREAM_CHUNK_CHARS } from '../workload.js';
+import { answerFor, lastUserText, STREAM_CHUNK_CHARS, usePool, type TextPool } from '../workload.js';
 import { fail, send, serveParent } from './child.js';
 
 try {
+  usePool(JSON.parse(readFileSync(process.env.BENCH_POOL ?? '', 'utf8')) as TextPool);
   const mock = await startMockUpstream({
     chunkSize: STREAM_CHUNK_CHARS,
     // A benchmark sends hundreds of thousands of requests; nothing inspects them.
