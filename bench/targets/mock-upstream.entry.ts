@@ -9,7 +9,9 @@ import { answerFor, lastUserText, STREAM_CHUNK_CHARS, usePool, type TextPool } f
 import { fail, send, serveParent } from './child.js';
 
 try {
-  usePool(JSON.parse(readFileSync(process.env.BENCH_POOL ?? '', 'utf8')) as TextPool);
+  const poolFile = process.env.BENCH_POOL;
+  if (poolFile === undefined) throw new Error('BENCH_POOL is not set: the bench passes the file of its text pool');
+  usePool(JSON.parse(readFileSync(poolFile, 'utf8')) as TextPool);
   const mock = await startMockUpstream({
     chunkSize: STREAM_CHUNK_CHARS,
     // A benchmark sends hundreds of thousands of requests; nothing inspects them.
