@@ -198,7 +198,27 @@ export function scanText(s: string): TextStats {
   let tokMorse = true;
   let bits = 0;
   for (let i = 0; i <= len; i++) {
-    const c = i < len ? s.charCodeAt(i) : 32;
+    let c = i < len ? s.charCodeAt(i) : 32;
+    if (c >= 97 && c <= 122) {
+      // A run of lower-case ASCII letters, most of ordinary text: each letter has exactly the effect the
+      // general path below gives it (hint hash, word and base64 run, hex/morse token); then that path
+      // takes the character after the run.
+      if (runStart < 0) runStart = i;
+      const start = i;
+      do {
+        ah = Math.imul(ah ^ c, 0x01000193);
+        if (c > 102 && !(c === 120 && tokLen === 1)) tokHex = false;
+        tokLen++;
+        c = ++i < len ? s.charCodeAt(i) : 32;
+      } while (c >= 97 && c <= 122);
+      const run = i - start;
+      aLen += run;
+      wordLen += run;
+      letters += run;
+      tokMorse = false;
+      bits = 0;
+      prevSpace = false;
+    }
     const f = c < 128 ? ASCII_CLASS[c]! : classify(c);
     if (f & C_LOWER) {
       ah = Math.imul(ah ^ c, 0x01000193);
