@@ -83,6 +83,23 @@ describe('harmful_request', () => {
   });
 });
 
+describe('blank and short everyday texts', () => {
+  it.each(CLASSIFIER_NAMES)('%s scores a blank text 0 for every label', (name) => {
+    const model = loadClassifier(name);
+    for (const blank of ['', '   ', '\n', '\u200b']) for (const v of Object.values(model.score(blank))) expect(v).toBe(0);
+  });
+
+  it('moderation pulls short texts towards what ordinary text scores, not towards a fixed -4', () => {
+    const model = loadClassifier('moderation');
+    const prior = model.header.evidencePrior;
+    expect(prior).toHaveLength(model.labels.length);
+    for (const p of prior!) expect(p).toBeLessThan(-4);
+    // Flagged `sexual` when the prior was a fixed -4.
+    for (const text of ['I love LA', 'Hi Google', 'Sing a song']) expect(model.flagged(model.score(text)), text).toEqual([]);
+    expect(loadClassifier('injection').header.evidencePrior).toBeUndefined();
+  });
+});
+
 describe('moderation', () => {
   it('scores hateful text above a neutral one', () => {
     const m = loadClassifier('moderation');

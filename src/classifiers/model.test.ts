@@ -18,14 +18,15 @@ function referenceLogits(params: ModelParams, text: string): number[] {
     const n = e - a;
     const ev = header.evidence ?? 0;
     const keep = ev > 0 ? n / (n + ev) : 1;
-    const prior = ev > 0 ? -4 * (1 - keep) : 0;
     for (let j = 0; j < k; j++) {
       let sum = 0;
       for (let i = a; i < e; i++) sum += weights[idx[i]! * k + j]!;
+      const prior = ev > 0 ? (header.evidencePrior?.[j] ?? -4) * (1 - keep) : 0;
       out[j] = Math.max(out[j]!, (header.bias[j]! + header.scale[j]! * sum / Math.sqrt(n)) * keep + prior);
     }
   }
-  return out.map((z, j) => (z === -Infinity ? header.bias[j]! : z));
+  const empty = (j: number) => ((header.evidence ?? 0) > 0 ? (header.evidencePrior?.[j] ?? -4) : header.bias[j]!);
+  return out.map((z, j) => (z === -Infinity ? empty(j) : z));
 }
 
 /** Texts that exercise every path: empty, short, windows, long runs past a flush, repeats, encoded payloads, non-Latin. */
@@ -136,6 +137,28 @@ describe('packed scoring', () => {
       expect([...small.logits(t)]).toEqual(alone);
       expect(alone).toEqual(referenceLogits(params, t).map((z) => expect.closeTo(z, 9)));
     }
+  });
+
+  it('pulls short texts towards each label\'s own evidence prior, and scores a blank text as the prior', () => {
+    const base = tinyModel();
+    const params: ModelParams = { ...base, header: { ...base.header, evidence: 8, evidencePrior: [-9, -1] } };
+    const model = new HashedLinearModel(params);
+    for (const t of TEXTS) expect([...model.logits(t)]).toEqual(referenceLogits(params, t).map((z) => expect.closeTo(z, 9)));
+    expect([...model.logits('')]).toEqual([-9, -1]);
+    expect([...model.logits('   ')]).toEqual([-9, -1]);
+    // Without evidencePrior every label is pulled towards -4, as models made before it.
+    const old = new HashedLinearModel({ ...base, header: { ...base.header, evidence: 8 } });
+    expect([...old.logits('')]).toEqual([-4, -4]);
+    expect(() => new HashedLinearModel({ ...base, header: { ...base.header, evidencePrior: [-1] } })).toThrow(/per-label arrays/);
+    expect(() => new HashedLinearModel({ ...base, header: { ...base.header, evidencePrior: [-1, Number.NaN] } })).toThrow(/evidencePrior/);
+  });
+
+  it('scores a blank text 0 for every label, whatever its calibration', () => {
+    const base = tinyModel();
+    // A calibration that maps the no-evidence prior to a high probability, as a rare label's can.
+    const model = new HashedLinearModel({ ...base, header: { ...base.header, evidence: 8, calibration: [{ a: 1, b: 10 }, { a: 1, b: 10 }] } });
+    for (const blank of ['', '   ', '\n\t', '\u200b\u200d', ' \ufeff ']) expect(model.score(blank)).toEqual({ a: 0, b: 0 });
+    expect(model.score('.').a).toBeGreaterThan(0.5);
   });
 
   it('rejects more labels than the packed layout holds', () => {

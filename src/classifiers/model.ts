@@ -62,6 +62,13 @@ export interface ModelHeader {
    * against a word or two carrying a label alone. Absent or 0: no shrinkage.
    */
   evidence?: number;
+  /**
+   * Per-label logit that a range with little evidence is pulled towards (with
+   * weight evidence/(n + evidence)). Absent: -4 for every label. Training sets
+   * it to what a typical benign text scores, so that "few features" reads as
+   * "like ordinary text", never as more suspicious than ordinary text.
+   */
+  evidencePrior?: number[];
   /** A dense head over pretrained word vectors, added to the logits (see `dense-head.ts`). */
   dense?: DenseHeadSpec;
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
@@ -91,7 +98,7 @@ export interface Classifier {
   /** Recommended per-label thresholds: a label is flagged when score ≥ threshold. */
   readonly thresholds: Readonly<Record<string, number>>;
   readonly header: Readonly<ModelHeader>;
-  /** Calibrated 0..1 score per label. */
+  /** Calibrated 0..1 score per label; 0 for every label when the text is blank (nothing to judge). */
   score(text: string): Scores;
   scoreBatch(texts: readonly string[]): Scores[];
   /** Uncalibrated logits per label, in `labels` order. */
@@ -112,8 +119,15 @@ function boundIndex(bounds: Int32Array, offset: number): number {
   return lo;
 }
 
-/** How negative the no-evidence prior is, in uncalibrated logit units. */
+/** How negative the no-evidence prior is, in uncalibrated logit units, for models without `evidencePrior`. */
 const EVIDENCE_PRIOR_LOGIT = 4;
+
+/**
+ * Only whitespace and invisible format characters. Calibration maps "no
+ * evidence" to the base rate of its slice, which for a rare label can be far
+ * from 0; a blank text has nothing to judge, so it scores 0 instead.
+ */
+const BLANK = /^[\s\p{Cf}]*$/u;
 
 function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
@@ -165,6 +179,8 @@ export class HashedLinearModel implements Classifier {
   private readonly totals: Float64Array;
   /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
   private readonly evidence: number;
+  /** per-label logit that shrinkage pulls towards (header `evidencePrior`) */
+  private readonly prior: Float64Array;
   private readonly dense: DenseHead | null;
 
   constructor(params: ModelParams) {
@@ -173,7 +189,7 @@ export class HashedLinearModel implements Classifier {
     const buckets = 1 << header.features.bits;
     const expected = buckets * k;
     if (weights.length !== expected) throw new Error(`model ${header.name}: expected ${expected} weights, got ${weights.length}`);
-    if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k) {
+    if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k || (header.evidencePrior !== undefined && header.evidencePrior.length !== k)) {
       throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
     }
     if (k > PACK_LABELS) throw new Error(`model ${header.name}: at most ${PACK_LABELS} labels, got ${k}`);
@@ -189,6 +205,8 @@ export class HashedLinearModel implements Classifier {
     this.packed = k === 1 ? null : packWeights(weights, k, buckets);
     this.totals = new Float64Array(PACK_LABELS);
     this.evidence = header.evidence ?? 0;
+    this.prior = Float64Array.from(header.evidencePrior ?? header.labels.map(() => -EVIDENCE_PRIOR_LOGIT));
+    if (!this.prior.every(Number.isFinite)) throw new Error(`model ${header.name}: evidencePrior must be finite numbers`);
     this.dense = null;
     if (header.dense !== undefined) {
       if (header.dense.pooling !== POOLING) throw new Error(`model ${header.name}: dense head pooling ${header.dense.pooling} is not supported (expected ${POOLING})`);
@@ -201,6 +219,7 @@ export class HashedLinearModel implements Classifier {
     const { idx, ranges, bounds, text: normalized } = sharedFeatures(this.header.features, this.header.windows, text);
     const k = this.k;
     const { bias, scale } = this.header;
+    const prior = this.prior;
     const nb = bounds.length;
     // Running sums of the weights, recorded only at range bounds.
     if (this.sums.length < nb * k) this.sums = new Float64Array(nb * k * 2);
@@ -216,16 +235,17 @@ export class HashedLinearModel implements Classifier {
       const ie = boundIndex(bounds, e);
       const n = e - a;
       const inv = 1 / Math.sqrt(n);
-      // Few features are little evidence: the logit is pulled towards a clearly negative prior with weight evidence/(n+evidence),
+      // Few features are little evidence: the logit is pulled towards the label's prior with weight evidence/(n+evidence),
       // so that a word or two cannot carry a label on its own; long texts are unaffected.
       const keep = this.evidence > 0 ? n / (n + this.evidence) : 1;
-      const prior = this.evidence > 0 ? -EVIDENCE_PRIOR_LOGIT * (1 - keep) : 0;
+      const shrink = 1 - keep;
       for (let j = 0; j < k; j++) {
-        const z = (bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv) * keep + prior;
+        const z = (bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv) * keep + prior[j]! * shrink;
         if (z > out[j]!) out[j] = z;
       }
     }
-    for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = bias[j]!;
+    // No features at all (an empty or blank text): no evidence, so the prior itself.
+    for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = this.evidence > 0 ? prior[j]! : bias[j]!;
     if (this.dense !== null) this.dense.addTo(normalized, out);
     return out;
   }
@@ -300,8 +320,12 @@ export class HashedLinearModel implements Classifier {
   }
 
   score(text: string): Scores {
-    const z = this.logits(text);
     const out: Scores = {};
+    if (BLANK.test(text)) {
+      for (const label of this.labels) out[label] = 0;
+      return out;
+    }
+    const z = this.logits(text);
     const cal = this.header.calibration;
     for (let j = 0; j < this.k; j++) out[this.labels[j]!] = sigmoid(cal[j]!.a * z[j]! + cal[j]!.b);
     return out;

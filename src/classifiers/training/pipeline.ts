@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DenseHead, type DenseHeadParams, type DenseHeadSpec } from '../dense-head.js';
 import { FeatureExtractor } from '../features.js';
-import { HashedLinearModel, quantize, type Calibration, type ModelParams } from '../model.js';
+import { HashedLinearModel, quantize, type Calibration, type ModelHeader, type ModelParams } from '../model.js';
 import { normalizeText } from '../normalize.js';
 import { packageRoot } from '../paths.js';
 import { POOLING } from '../word-table.js';
@@ -194,7 +194,15 @@ export function trainTask(
     ...(task.windows !== undefined ? { windows: task.windows } : {}),
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
     evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
-  };
+  } as ModelHeader;
+  if (task.evidencePrior === 'benign-median') {
+    // Without features a text is like an ordinary one: the prior is what the benign calibration texts score, unshrunk.
+    const whole = new HashedLinearModel({ header: { ...header, evidence: 0 }, weights: q });
+    const benign = calRecords.filter((r) => r.labels.benign === 1).map((r) => whole.logits(r.text));
+    if (benign.length === 0) throw new Error(`${task.name}: evidencePrior 'benign-median' needs benign records in the calibration slice`);
+    header.evidencePrior = medianLogits(benign, k);
+    say(`evidence prior (median benign logit): ${header.evidencePrior.map((v) => v.toFixed(2)).join(' ')}`);
+  }
   let raw = new HashedLinearModel({ header, weights: q });
   let dense: { spec: DenseHeadSpec; params: DenseHeadParams } | undefined;
   if (task.dense !== undefined) {
@@ -277,4 +285,14 @@ export function trainTask(
     params: { header: { ...header, ...(dense !== undefined ? { dense: dense.spec } : {}), calibration, thresholds }, weights: q, ...(dense !== undefined ? { dense: dense.params } : {}) },
     usage, log: lines,
   };
+}
+
+/** Per-label median of logit rows (the evidence prior), rounded to 4 decimals so the header stays short. */
+export function medianLogits(rows: readonly ArrayLike<number>[], k: number): number[] {
+  return Array.from({ length: k }, (_, j) => {
+    const v = rows.map((z) => z[j]!).sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    const m = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+    return Math.round(m * 1e4) / 1e4;
+  });
 }
