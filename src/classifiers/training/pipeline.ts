@@ -38,8 +38,9 @@ export interface TrainInputs {
   /** Hand-written training records (`extra/*.train.jsonl`), always fitted. */
   extra: LabelledRecord[];
   /**
-   * Hand-written benign-but-scary records (`extra/*.calibration.jsonl`), never
-   * fitted: thresholds are raised until few of them are flagged.
+   * Hand-written calibration records (`extra/*.calibration.jsonl`), never
+   * fitted. Benign-but-scary ones raise thresholds until few of them are
+   * flagged; ones with a positive label join the calibration slice.
    */
   extraCalibration: LabelledRecord[];
 }
@@ -245,6 +246,16 @@ export function trainTask(
     calY.push(y);
     calZ.push(raw.logits(r.text));
     calIsBenign.push(r.labels.benign === 1);
+  }
+  // Hand-written calibration positives (labels with few or no permissive positives in the slice) join the slice;
+  // hand-written calibration negatives only cap thresholds, below.
+  for (const r of inputs.extraCalibration) {
+    const y = taskLabels(task, r, false);
+    if (!y.some((v) => v === 1)) continue;
+    note(r, 'calibration');
+    calY.push(y);
+    calZ.push(raw.logits(r.text));
+    calIsBenign.push(false);
   }
   const hardY = inputs.extraCalibration.map((r) => taskLabels(task, r, false));
   const hardZ = inputs.extraCalibration.map((r) => raw.logits(r.text));
