@@ -183,7 +183,7 @@ export function trainTask(
   }
   const { q, scale } = quantize(fitted.weights, k);
   const identity: Calibration[] = task.labels.map(() => ({ a: 1, b: 0 }));
-  const header = {
+  const header: ModelHeader = {
     formatVersion: 1,
     name: task.name,
     labels: [...task.labels],
@@ -195,7 +195,7 @@ export function trainTask(
     ...(task.windows !== undefined ? { windows: task.windows } : {}),
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
     evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
-  } as ModelHeader;
+  };
   if (task.evidencePrior === 'benign-median') {
     // Without features a text is like an ordinary one: the prior is what the benign calibration texts score, unshrunk.
     const whole = new HashedLinearModel({ header: { ...header, evidence: 0 }, weights: q });
