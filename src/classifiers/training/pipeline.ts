@@ -235,11 +235,15 @@ export function trainTask(
     raw = new HashedLinearModel({ header: { ...header, dense: dense.spec }, weights: q, dense: dense.params });
   }
 
-  // Calibration slice: logits of the quantised model, exactly as shipped.
+  const hardY = inputs.extraCalibration.map((r) => taskLabels(task, r, false));
+  const hardZ = inputs.extraCalibration.map((r) => raw.logits(r.text));
+  // Calibration slice: logits of the quantised model, exactly as shipped. Hand-written calibration positives
+  // (labels with few or no permissive positives in the slice) join it; hand-written negatives only cap thresholds, below.
+  const extraPositives = inputs.extraCalibration.filter((_, i) => hardY[i]!.some((v) => v === 1));
   const calY: Int8Array[] = [];
   const calZ: Float64Array[] = [];
   const calIsBenign: boolean[] = [];
-  for (const r of calRecords) {
+  for (const r of [...calRecords, ...extraPositives]) {
     const y = taskLabels(task, r, false);
     if (!hasKnown(y)) continue;
     note(r, 'calibration');
@@ -247,18 +251,6 @@ export function trainTask(
     calZ.push(raw.logits(r.text));
     calIsBenign.push(r.labels.benign === 1);
   }
-  // Hand-written calibration positives (labels with few or no permissive positives in the slice) join the slice;
-  // hand-written calibration negatives only cap thresholds, below.
-  for (const r of inputs.extraCalibration) {
-    const y = taskLabels(task, r, false);
-    if (!y.some((v) => v === 1)) continue;
-    note(r, 'calibration');
-    calY.push(y);
-    calZ.push(raw.logits(r.text));
-    calIsBenign.push(false);
-  }
-  const hardY = inputs.extraCalibration.map((r) => taskLabels(task, r, false));
-  const hardZ = inputs.extraCalibration.map((r) => raw.logits(r.text));
   const calibration: Calibration[] = [];
   const thresholds: Record<string, number> = {};
   task.labels.forEach((label, j) => {
