@@ -27,6 +27,13 @@ export const DECODED_KINDS: readonly DecodedKind[] = [
 
 /** Upper bound on decoded spans per text, so adversarial inputs cannot blow up the work. */
 const MAX_SPANS = 8;
+/**
+ * Letter-bigram evidence (nats, see `TextStats.rot13Evidence`) from which a
+ * text is decoded as rot13 or reversed: about four encoded words in a row. On
+ * validation it found 88% of rot13'd and 85% of reversed attacks (the hint
+ * words alone: 61%) and no benign text among 5,117.
+ */
+const ENCODED_EVIDENCE = 18;
 const MIN_DECODED = 4;
 
 const HEX_SEP = /(?:(?:0x|\\x)?[0-9a-fA-F]{2}[ ,:]{1,2}){5,}(?:0x|\\x)?[0-9a-fA-F]{2}|(?:\\x[0-9a-fA-F]{2}){6,}/g;
@@ -212,12 +219,15 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
     });
   }
   // A mostly encoded text, or an encoded passage inside plain text (three hint words or more).
-  if ((v.rot13 >= 2 && v.rot13 > v.english) || v.rot13 >= 3) {
+  // Or letter statistics: a run of words that reads far better as rot13'd (reversed) English than as English.
+  if (v.rot13Evidence >= ENCODED_EVIDENCE) add('rot13', rot13(folded));
+  else if ((v.rot13 >= 2 && v.rot13 > v.english) || v.rot13 >= 3) {
     const r = rot13(folded);
     const gained = countHints(r).english;
     if (gained > v.english + 1 || (v.rot13 >= 3 && gained >= 3)) add('rot13', r);
   }
-  if ((v.reversed >= 2 && v.reversed > v.english) || v.reversed >= 3) {
+  if (v.reversedEvidence >= ENCODED_EVIDENCE) add('reversed', [...folded].reverse().join(''));
+  else if ((v.reversed >= 2 && v.reversed > v.english) || v.reversed >= 3) {
     const r = [...folded].reverse().join('');
     const gained = countHints(r).english;
     if (gained > v.english + 1 || (v.reversed >= 3 && gained >= 3)) add('reversed', r);

@@ -1,3 +1,5 @@
+import { LETTER_BIGRAMS } from './letter-bigrams.js';
+
 /**
  * One pass over a lower-cased text that collects every signal the
  * normaliser and the decoders need to decide whether to do more work.
@@ -37,6 +39,73 @@ export interface TextStats {
   rot13: number;
   reversed: number;
   nato: number;
+  /**
+   * How strongly some run of words reads as rot13'd (or reversed) English
+   * rather than English: the largest sum, over consecutive words, of each
+   * word's letter-bigram log-likelihood ratio in nats (capped per word; see
+   * `EncodingEvidence`). Plain English stays near 0; a sentence of rot13 scores
+   * well above 20.
+   */
+  rot13Evidence: number;
+  reversedEvidence: number;
+}
+
+/** Letter symbols: 0 is a word boundary, 1..26 the letters a..z. */
+const SYMBOLS = 27;
+/** One word adds at most this much evidence, so one odd token (a link, a name, a code) cannot make a passage look encoded. */
+const WORD_CAP = 5;
+
+function rot13Symbol(x: number): number {
+  return x === 0 ? 0 : ((x - 1 + 13) % 26) + 1;
+}
+
+/**
+ * Per bigram (a, b) at 2·(a·27 + b): log P(read as rot13'd English) − log P(English),
+ * then the same for reversed English, in nats.
+ */
+const LLR = new Float64Array(2 * SYMBOLS * SYMBOLS);
+for (let a = 0; a < SYMBOLS; a++) {
+  for (let b = 0; b < SYMBOLS; b++) {
+    const plain = LETTER_BIGRAMS[a * SYMBOLS + b]!;
+    LLR[2 * (a * SYMBOLS + b)] = (LETTER_BIGRAMS[rot13Symbol(a) * SYMBOLS + rot13Symbol(b)]! - plain) / 100;
+    // Reversed text shows bigram (a, b) where the English word had (b, a).
+    LLR[2 * (a * SYMBOLS + b) + 1] = (LETTER_BIGRAMS[b * SYMBOLS + a]! - plain) / 100;
+  }
+}
+
+/**
+ * Letter-bigram evidence that words are rot13'd or reversed English, fed one
+ * a-z letter at a time with a call at each word's end. Per encoding it keeps
+ * the best run of consecutive words (a maximum-sum segment), so an encoded
+ * passage inside plain text is found as surely as a wholly encoded text.
+ */
+class EncodingEvidence {
+  private prev = 0;
+  private rot = 0;
+  private rev = 0;
+  private runRot = 0;
+  private runRev = 0;
+  bestRot = 0;
+  bestRev = 0;
+
+  letter(c: number): void {
+    const x = c - 96;
+    const k = 2 * (this.prev * SYMBOLS + x);
+    this.rot += LLR[k]!;
+    this.rev += LLR[k + 1]!;
+    this.prev = x;
+  }
+
+  endWord(): void {
+    const k = 2 * this.prev * SYMBOLS;
+    this.runRot = Math.max(0, this.runRot + Math.min(WORD_CAP, this.rot + LLR[k]!));
+    this.runRev = Math.max(0, this.runRev + Math.min(WORD_CAP, this.rev + LLR[k + 1]!));
+    if (this.runRot > this.bestRot) this.bestRot = this.runRot;
+    if (this.runRev > this.bestRev) this.bestRev = this.runRev;
+    this.prev = 0;
+    this.rot = 0;
+    this.rev = 0;
+  }
 }
 
 const HINT_SLOTS = 1024;
@@ -126,16 +195,21 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-/** Counts hint words only (used again on rewritten or decoded text). */
-export function countHints(s: string): Pick<TextStats, 'english' | 'rot13' | 'reversed' | 'nato'> {
-  const out = { english: 0, rot13: 0, reversed: 0, nato: 0 };
+type Hints = Pick<TextStats, 'english' | 'rot13' | 'reversed' | 'nato' | 'rot13Evidence' | 'reversedEvidence'>;
+
+/** Counts hint words and encoding evidence only (used again on rewritten or decoded text). */
+export function countHints(s: string): Hints {
+  const out: Hints = { english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0, reversedEvidence: 0 };
+  const ev = new EncodingEvidence();
   let start = -1;
   const len = s.length;
   for (let i = 0; i <= len; i++) {
     const c = i < len ? s.charCodeAt(i) : 32;
     if (c >= 97 && c <= 122) {
       if (start < 0) start = i;
+      ev.letter(c);
     } else if (start >= 0) {
+      ev.endWord();
       const f = hintOf(wordHash(s, start, i));
       if (f & HINT_ENGLISH) out.english++;
       if (f & HINT_ROT13) out.rot13++;
@@ -144,6 +218,8 @@ export function countHints(s: string): Pick<TextStats, 'english' | 'rot13' | 're
       start = -1;
     }
   }
+  out.rot13Evidence = ev.bestRot;
+  out.reversedEvidence = ev.bestRev;
   return out;
 }
 
@@ -178,8 +254,10 @@ const ASCII_CLASS = Uint16Array.from({ length: 128 }, (_, c) => classify(c));
 export function scanText(s: string): TextStats {
   const st: TextStats = {
     whitespace: false, leet: false, spaced: false, runs: [], hexPairs: 0, binaryRun: false, morseTokens: 0,
-    percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0,
+    percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0,
+    reversedEvidence: 0,
   };
+  const ev = new EncodingEvidence();
   const len = s.length;
   let prevSpace = true;
   // word state (letters/digits/leet symbols)
@@ -207,6 +285,7 @@ export function scanText(s: string): TextStats {
       const start = i;
       do {
         ah = Math.imul(ah ^ c, 0x01000193);
+        ev.letter(c);
         if (c > 102 && !(c === 120 && tokLen === 1)) tokHex = false;
         tokLen++;
         c = ++i < len ? s.charCodeAt(i) : 32;
@@ -222,8 +301,10 @@ export function scanText(s: string): TextStats {
     const f = c < 128 ? ASCII_CLASS[c]! : classify(c);
     if (f & C_LOWER) {
       ah = Math.imul(ah ^ c, 0x01000193);
+      ev.letter(c);
       aLen++;
     } else if (aLen > 0) {
+      ev.endWord();
       const h = hintOf(ah | 1);
       if (h !== 0) {
         if (h & HINT_ENGLISH) st.english++;
@@ -288,5 +369,7 @@ export function scanText(s: string): TextStats {
       tokLen++;
     }
   }
+  st.rot13Evidence = ev.bestRot;
+  st.reversedEvidence = ev.bestRev;
   return st;
 }
