@@ -13,7 +13,8 @@
  * engine's `toLowerCase`; every rewrite below is gated by that scan.
  */
 import { decodeEmbedded, type DecodedSpan } from './decode.js';
-import { countHints, isAlnum, isLeetDigit, isLeetSymbol, scanText, type TextStats } from './scan.js';
+import { deleet } from './leet.js';
+import { countHints, isAlnum, scanText, type TextStats } from './scan.js';
 import { foldAccents, INVISIBLE, needsNfkc } from './unicode-tables.js';
 
 export type { DecodedSpan, DecodedKind } from './decode.js';
@@ -46,71 +47,14 @@ const CONFUSABLE_ANY = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`);
 const NON_SPACE_RUN = /\S+/g;
 const LATIN = /[a-z]/;
 
-/** Digits and symbols read as letters in leetspeak. */
-const LEET: Record<number, number> = {
-  48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 55: 116, 56: 98, 57: 103, 64: 97, 36: 115, 124: 108, 33: 105,
-};
-
 /** Any character above U+007E (DEL included): the engine's compiled regex scans faster than a loop here. */
 const NON_ASCII = /[^\x00-\x7e]/;
 
 function isAscii(s: string): boolean {
   return !NON_ASCII.test(s);
 }
-function isLetter(c: number): boolean {
-  return isAlnum(c) && !(c >= 48 && c <= 57);
-}
 function isSpacedSeparator(c: number): boolean {
   return c === 46 || c === 95 || c === 42 || c === 124 || c === 43 || c === 45 || c === 47 || c === 0xb7;
-}
-
-/**
- * Replaces leet characters in words that have at least two letters: digits
- * anywhere in such a word, symbols only between two letters or digits, so
- * "h3ll0" becomes "hello" while "hello!" and "$100" are kept.
- */
-function deleet(s: string): string {
-  let out: string[] | undefined;
-  let last = 0;
-  const len = s.length;
-  let i = 0;
-  while (i < len) {
-    const c = s.charCodeAt(i);
-    if (!isAlnum(c) && !isLeetSymbol(c)) {
-      i++;
-      continue;
-    }
-    let j = i;
-    let letters = 0;
-    let leet = 0;
-    while (j < len) {
-      const d = s.charCodeAt(j);
-      if (isLetter(d)) letters++;
-      else if (isLeetDigit(d)) leet++;
-      else if (isLeetSymbol(d)) {
-        if (j > i && j + 1 < len && isAlnum(s.charCodeAt(j + 1))) leet++;
-        else if (j > i) break;
-      } else if (!isAlnum(d)) break;
-      j++;
-    }
-    if (j === i) j = i + 1;
-    if (letters >= 2 && leet > 0) {
-      out ??= [];
-      out.push(s.slice(last, i));
-      let w = '';
-      for (let k = i; k < j; k++) {
-        const d = s.charCodeAt(k);
-        const symbolOk = !isLeetSymbol(d) || (k > i && k + 1 < j);
-        w += String.fromCharCode(symbolOk ? (LEET[d] ?? d) : d);
-      }
-      out.push(w);
-      last = j;
-    }
-    i = j;
-  }
-  if (out === undefined) return s;
-  out.push(s.slice(last));
-  return out.join('');
 }
 
 /**

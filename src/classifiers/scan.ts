@@ -19,9 +19,10 @@ export interface TextStats {
   /** Whitespace other than single spaces (tabs, newlines, runs). */
   whitespace: boolean;
   /**
-   * A word mixing at least two letters with leet digits or with symbols
-   * between word characters: true whenever the leet rewrite could change the
-   * text (it may still find nothing to change).
+   * A word mixing letters with leet digits or symbols as `deleet` reads them
+   * (two letters and one leet character, or one letter and two): true
+   * whenever the leet rewrite could change the text (it may still find
+   * nothing to change).
    */
   leet: boolean;
   /** Four or more one-character tokens in a row ("i g n o r e"). */
@@ -320,11 +321,12 @@ export function scanText(s: string): TextStats {
       if (f & C_DIGIT) {
         if (f & C_LEET_DIGIT) leets++;
       } else if (f & C_ALNUM) letters++;
-      // A symbol counts only between two word characters ("h@ck", not "hello!"), as `deleet` reads it.
-      else if (wordLen > 1 && i + 1 < len && isAlnum(s.charCodeAt(i + 1))) leets++;
+      // A symbol counts when a word character follows ("h@ck", "@bout", not "hello!"), or as a final "$" after
+      // letters ("plant$"), as `deleet` reads it.
+      else if ((i + 1 < len && isAlnum(s.charCodeAt(i + 1))) || (c === 36 && letters >= 2)) leets++;
     } else {
       if (wordLen > 0) {
-        if (letters >= 2 && leets > 0) st.leet = true;
+        if (leets > 0 && letters >= 1 && (letters >= 2 || leets >= 2)) st.leet = true;
         if (wordLen === 1) {
           if (++singles >= 4) st.spaced = true;
         } else singles = 0;

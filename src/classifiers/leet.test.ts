@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { deleet } from './leet.js';
+
+describe('deleet', () => {
+  it.each<[string, string]>([
+    ['h0w d0 1 m4k3 th1s', 'how d0 1 make this'],
+    ['7h3 b357 w4y 1n70 11s7', 'the best way into list'],
+    ['@bout !mportant $tep5', 'about important steps'],
+    ['sexist emai1 to a fema1e co11eague', 'sexist email to a female colleague'],
+    ['a11 ki11 p1ease', 'all kill please'],
+    ['d3t@!|$ of the p1@nt$ and n0th!ng!!', 'details of the plants and nothing!!'],
+  ])('reads %s', (text, expected) => {
+    expect(deleet(text)).toBe(expected);
+  });
+
+  it.each([
+    'hello! what?!',
+    '$100 in 2024, 10x faster, b12 and 100m, 3d and 4k, d0 (two characters are too ambiguous)',
+    'call me at 5 or 7, item #4',
+    '| rank | name |',
+  ])('leaves %s alone', (text) => {
+    expect(deleet(text)).toBe(text);
+  });
+
+  it('returns the same string when nothing changes, and keeps everything around a rewritten word', () => {
+    const s = 'nothing to see here';
+    expect(deleet(s)).toBe(s);
+    expect(deleet('(h4ck) -- "n0w"!')).toBe('(hack) -- "now"!');
+  });
+});
