@@ -1,14 +1,16 @@
 /**
- * Leetspeak undone word by word ("h0w t0 m@k3" → "how to make").
+ * Leetspeak undone word by word ("7h3 b357 w4y 1n70" → "the best way into").
  *
  * Contract: pure and deterministic (training and inference call it the same
  * way). A word is a run of letters, digits and leet symbols; a run of symbols
  * belongs to it when a letter or digit follows (so "hello!" and "$100" stay
- * as they are), or when it ends in "$" after two letters ("plant$"). A word is rewritten
- * when it has two letters and a leet character, or one letter, two leet
- * characters and a result that reads like an English word ("7h3" → "the",
- * while "100m" stays). "1" and "|" stand for "i" or "l": each word takes the
- * reading whose letter bigrams are the more English ("a11" → "all").
+ * as they are, and "@" opening a word is a mention), or when it ends in "$"
+ * after two letters ("plant$"). A word is rewritten when it has two letters
+ * and a leet character, or one letter that is not its last character, two
+ * leet characters and a result that reads like an English word ("7h3" →
+ * "the", while "80s" and "x10" stay). "1" and "|" stand for "i" or "l": each
+ * word takes the reading whose letter bigrams are the more English ("a11" →
+ * "all").
  */
 import { LETTER_BIGRAMS } from './letter-bigrams.js';
 import { isAlnum, isLeetDigit, isLeetSymbol } from './scan.js';
@@ -18,6 +20,7 @@ const LEET: Record<number, number> = {
   48: 111, 49: 105, 51: 101, 52: 97, 53: 115, 55: 116, 56: 98, 57: 103, 64: 97, 36: 115, 124: 108, 33: 105,
 };
 const DOLLAR = 36;
+const AT = 64;
 const ONE = 49;
 const BAR = 124;
 const I = 105;
@@ -73,6 +76,16 @@ function readWord(s: string, start: number, end: number): number[] {
   return out;
 }
 
+/**
+ * Whether the one letter of the word [start, end) comes before its end: "7h3",
+ * "1n70" and "b357" are leet, while "80s" or "500g" are numbers with a
+ * unit.
+ */
+function letterBeforeEnd(s: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (isLetter(s.charCodeAt(k))) return k < end - 1;
+  return false;
+}
+
 /** Rewrites the leet words of a lower-cased text; returns `s` itself when none. */
 export function deleet(s: string): string {
   let out: string[] | undefined;
@@ -96,7 +109,8 @@ export function deleet(s: string): string {
         let r = j + 1;
         while (r < len && isLeetSymbol(s.charCodeAt(r))) r++;
         // A run of symbols that no letter or digit follows ends the word, unless it ends in "$" after letters.
-        const inside = r < len && isAlnum(s.charCodeAt(r));
+        // "@" opening a word is a mention ("@user"), not an "a".
+        const inside = !(j === i && d === AT) && r < len && isAlnum(s.charCodeAt(r));
         if (inside || (s.charCodeAt(r - 1) === DOLLAR && letters >= 2)) {
           leet += r - j;
           j = r;
@@ -110,7 +124,7 @@ export function deleet(s: string): string {
       i++;
       continue;
     }
-    if (leet > 0 && letters >= 1 && (letters >= 2 || leet >= 2)) {
+    if (leet > 0 && letters >= 1 && (letters >= 2 || (leet >= 2 && letterBeforeEnd(s, i, j)))) {
       const word = readWord(s, i, j);
       if (letters >= 2 || bigramScore(word) / (word.length + 1) >= PLAUSIBLE) {
         out ??= [];
