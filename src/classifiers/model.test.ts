@@ -161,6 +161,36 @@ describe('packed scoring', () => {
     expect(model.score('.').a).toBeGreaterThan(0.5);
   });
 
+  it('scores a conjunction label at least the smaller of the labels it is made of', () => {
+    const base = tinyModel();
+    const k = 3;
+    const w = new Float32Array((1 << features.bits) * k);
+    const fx = new FeatureExtractor(features);
+    for (const i of fx.extract('attack attack').idx) w[i * k] = 1;
+    for (const i of fx.extract('insult insult').idx) w[i * k + 1] = 1;
+    const { q, scale } = quantize(w, k);
+    const header = {
+      ...base.header, labels: ['a', 'b', 'both'], bias: [-2, -2, -6], scale, windows: undefined,
+      calibration: [{ a: 1, b: 0 }, { a: 1, b: 0 }, { a: 1, b: 0 }], thresholds: { a: 0.5, b: 0.5, both: 0.5 },
+    };
+    const plain = new HashedLinearModel({ header, weights: q });
+    const joined = new HashedLinearModel({ header: { ...header, conjunctions: [{ label: 'both', of: ['a', 'b'] }] }, weights: q });
+    for (const t of ['attack attack insult insult', 'attack attack', 'nothing here', '']) {
+      const p = plain.score(t);
+      const s = joined.score(t);
+      expect(s.a).toBe(p.a);
+      expect(s.b).toBe(p.b);
+      expect(s.both).toBe(Math.max(p.both!, Math.min(p.a!, p.b!)));
+    }
+    // Both parts present: the conjunction is carried by them, not by its own (weightless) score.
+    expect(joined.score('attack attack insult insult').both).toBeGreaterThan(0.5);
+    expect(joined.score('attack attack').both).toBeLessThan(0.5);
+    const bad = (conjunctions: { label: string; of: string[] }[]): HashedLinearModel => new HashedLinearModel({ header: { ...header, conjunctions }, weights: q });
+    expect(() => bad([{ label: 'both', of: ['a', 'nope'] }])).toThrow(/unknown label nope/);
+    expect(() => bad([{ label: 'both', of: [] }])).toThrow(/other, plain labels/);
+    expect(() => bad([{ label: 'both', of: ['a'] }, { label: 'a', of: ['b'] }])).toThrow(/other, plain labels/);
+  });
+
   it('rejects more labels than the packed layout holds', () => {
     const k = 17;
     const params = tinyModel();

@@ -39,6 +39,12 @@ export interface Calibration {
   b: number;
 }
 
+/** A label that the taxonomy defines as the conjunction of others (see `ModelHeader.conjunctions`). */
+export interface Conjunction {
+  label: string;
+  of: string[];
+}
+
 /** Everything about a model except its weights. Stored as JSON inside the file. */
 export interface ModelHeader {
   formatVersion: number;
@@ -71,6 +77,15 @@ export interface ModelHeader {
   evidencePrior?: number[];
   /** A dense head over pretrained word vectors, added to the logits (see `dense-head.ts`). */
   dense?: DenseHeadSpec;
+  /**
+   * Labels the taxonomy defines as the conjunction of others: `hate/threatening`
+   * is hateful content that is also violent. Such a label scores the higher of
+   * its own calibrated score and the smallest calibrated score of `of` (a fuzzy
+   * AND), so the evidence of the broader labels counts too. Applied after
+   * calibration; `of` names no conjunction label. Thresholds are chosen on the
+   * combined score.
+   */
+  conjunctions?: Conjunction[];
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
   info?: Record<string, unknown>;
 }
@@ -133,6 +148,41 @@ function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
+/** Label indices of a header's conjunctions; throws on unknown labels or nesting. */
+function conjunctionIndices(header: Pick<ModelHeader, 'name' | 'labels' | 'conjunctions'>): { label: number; of: number[] }[] {
+  const at = (l: string): number => {
+    const j = header.labels.indexOf(l);
+    if (j < 0) throw new Error(`model ${header.name}: conjunction names unknown label ${l}`);
+    return j;
+  };
+  const out = (header.conjunctions ?? []).map((c) => ({ label: at(c.label), of: c.of.map(at) }));
+  const heads = new Set(out.map((c) => c.label));
+  for (const c of out) {
+    if (c.of.length === 0 || c.of.some((j) => heads.has(j))) throw new Error(`model ${header.name}: conjunction ${header.labels[c.label]} must name other, plain labels`);
+  }
+  return out;
+}
+
+/**
+ * Calibrated probabilities of one row of logits, with the header's
+ * conjunctions applied: what `score` returns, in label order. Training picks
+ * thresholds on exactly this.
+ */
+export function calibratedScores(header: Pick<ModelHeader, 'name' | 'labels' | 'calibration' | 'conjunctions'>, z: ArrayLike<number>): Float64Array {
+  return calibrate(header.calibration, conjunctionIndices(header), z);
+}
+
+function calibrate(cal: readonly Calibration[], conjunctions: readonly { label: number; of: number[] }[], z: ArrayLike<number>): Float64Array {
+  const p = new Float64Array(cal.length);
+  for (let j = 0; j < p.length; j++) p[j] = sigmoid(cal[j]!.a * z[j]! + cal[j]!.b);
+  for (const c of conjunctions) {
+    let v = 1;
+    for (const j of c.of) v = Math.min(v, p[j]!);
+    if (v > p[c.label]!) p[c.label] = v;
+  }
+  return p;
+}
+
 /**
  * Multi-label weights packed for scoring: 16 bytes a bucket, four int32 words
  * of four labels each, every label one byte holding q + 128 (0..255). A
@@ -182,6 +232,7 @@ export class HashedLinearModel implements Classifier {
   /** per-label logit that shrinkage pulls towards (header `evidencePrior`) */
   private readonly prior: Float64Array;
   private readonly dense: DenseHead | null;
+  private readonly conjunctions: { label: number; of: number[] }[];
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
@@ -195,6 +246,7 @@ export class HashedLinearModel implements Classifier {
     if (k > PACK_LABELS) throw new Error(`model ${header.name}: at most ${PACK_LABELS} labels, got ${k}`);
     // At load time rather than at first use.
     checkFeatureSpec(header.features, header.windows);
+    this.conjunctions = conjunctionIndices(header);
     this.name = header.name;
     this.labels = header.labels;
     this.thresholds = header.thresholds;
@@ -325,9 +377,8 @@ export class HashedLinearModel implements Classifier {
       for (const label of this.labels) out[label] = 0;
       return out;
     }
-    const z = this.logits(text);
-    const cal = this.header.calibration;
-    for (let j = 0; j < this.k; j++) out[this.labels[j]!] = sigmoid(cal[j]!.a * z[j]! + cal[j]!.b);
+    const p = calibrate(this.header.calibration, this.conjunctions, this.logits(text));
+    for (let j = 0; j < this.k; j++) out[this.labels[j]!] = p[j]!;
     return out;
   }
 

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DenseHead, type DenseHeadParams, type DenseHeadSpec } from '../dense-head.js';
 import { FeatureExtractor } from '../features.js';
-import { HashedLinearModel, quantize, type Calibration, type ModelHeader, type ModelParams } from '../model.js';
+import { calibratedScores, HashedLinearModel, quantize, type Calibration, type ModelHeader, type ModelParams } from '../model.js';
 import { normalizeText } from '../normalize.js';
 import { packageRoot } from '../paths.js';
 import { POOLING } from '../word-table.js';
@@ -195,6 +195,7 @@ export function trainTask(
     ...(task.windows !== undefined ? { windows: task.windows } : {}),
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
     evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
+    ...(task.conjunctions !== undefined ? { conjunctions: task.conjunctions.map((c) => ({ label: c.label, of: [...c.of] })) } : {}),
   };
   if (task.evidencePrior === 'benign-median') {
     // Without features a text is like an ordinary one: the prior is what the benign calibration texts score, unshrunk.
@@ -251,26 +252,22 @@ export function trainTask(
     calZ.push(raw.logits(r.text));
     calIsBenign.push(r.labels.benign === 1);
   }
-  const calibration: Calibration[] = [];
+  // Each label's rows with a known label, then one Platt fit a label.
+  const known = task.labels.map((_, j) => calY.flatMap((ys, i) => (ys[j]! >= 0 ? [i] : [])));
+  const calibration: Calibration[] = task.labels.map((_, j) => fitPlatt(known[j]!.map((i) => calZ[i]![j]!), known[j]!.map((i) => calY[i]![j]!)));
+  // Thresholds on the scores as shipped: calibrated, with the conjunctions applied (they mix labels).
+  const scored = { name: task.name, labels: header.labels, calibration, conjunctions: header.conjunctions };
+  const calP = calZ.map((z) => calibratedScores(scored, z));
+  const hardP = hardZ.map((z) => calibratedScores(scored, z));
   const thresholds: Record<string, number> = {};
   task.labels.forEach((label, j) => {
-    const z: number[] = [];
-    const y: number[] = [];
-    const calBenign: boolean[] = [];
-    calY.forEach((ys, i) => {
-      if (ys[j]! >= 0) {
-        z.push(calZ[i]![j]!);
-        y.push(ys[j]!);
-        calBenign.push(calIsBenign[i]!);
-      }
-    });
-    const cal = fitPlatt(z, y);
-    calibration.push(cal);
-    const p = z.map((v) => 1 / (1 + Math.exp(-(cal.a * v + cal.b))));
+    const rows = known[j]!;
+    const p = rows.map((i) => calP[i]![j]!);
+    const y = rows.map((i) => calY[i]![j]!);
     const policy = task.thresholds[label] ?? task.defaultThreshold;
-    const hard = hardZ.filter((_, i) => hardY[i]![j] === 0).map((row) => 1 / (1 + Math.exp(-(cal.a * row[j]! + cal.b))));
+    const hard = hardP.filter((_, i) => hardY[i]![j] === 0).map((row) => row[j]!);
     // `maxFpr` caps the share of flagged *benign* calibration records (not of hard negatives such as offensive tweets).
-    const benignP = p.filter((_, i) => calBenign[i] === true);
+    const benignP = p.filter((_, r) => calIsBenign[rows[r]!] === true);
     const cap = policy.kind === 'fbeta' && policy.maxFpr !== undefined && benignP.length > 0
       ? chooseThreshold(benignP, benignP.map(() => 0), { kind: 'fpr', fpr: policy.maxFpr })
       : 0;
@@ -282,6 +279,7 @@ export function trainTask(
         : 0,
     );
     const npos = y.filter((v) => v === 1).length;
+    const cal = calibration[j]!;
     say(`  calibration ${label}: ${npos} pos / ${y.length - npos} neg, a=${cal.a.toFixed(3)} b=${cal.b.toFixed(3)}, threshold ${thresholds[label]}`);
   });
   return {

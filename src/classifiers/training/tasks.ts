@@ -37,6 +37,11 @@ export interface TaskSpec {
    * the sub-category, when the record leaves that label absent.
    */
   hierarchy?: readonly (readonly [Label, Label])[];
+  /**
+   * Labels the taxonomy defines as the conjunction of others, stored in the
+   * model and applied to its calibrated scores (see `ModelHeader.conjunctions`).
+   */
+  conjunctions?: readonly { label: Label; of: readonly Label[] }[];
   /** Sample weight per dataset (default 1), e.g. to keep request-style data from dominating content labels. */
   datasetWeights?: Readonly<Record<string, number>>;
   augment: {
@@ -152,6 +157,13 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
       { dataset: 'davidson_hate_offensive', when: (r) => r.meta.davidson_class !== 'neither', labels: { harassment: 1 }, weight: 0.35 },
     ],
     hierarchy: MODERATION_HIERARCHY,
+    // OpenAI's definitions: hateful (harassing) content that also includes violence or serious harm. Measured
+    // on validation with the previous model (AUPRC): hate/threatening 0.451 -> 0.495, harassment/threatening
+    // 0.708 -> 0.786; a product instead of the minimum, or an average with the label's own score, did less well overall.
+    conjunctions: [
+      { label: 'hate/threatening', of: ['hate', 'violence'] },
+      { label: 'harassment/threatening', of: ['harassment', 'violence'] },
+    ],
     // Their moderation labels describe what a request asks for, not harmful content itself.
     // 0.5 (was 0.3): with the averaged fits below, slightly higher "any" AUPRC and fewer flagged benign texts.
     datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5 },
