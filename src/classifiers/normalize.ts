@@ -33,9 +33,11 @@ const TAG_CHARS = /\udb40[\udc00-\udc7f]/g;
 const WHITESPACE = /\s{2,}|[^\S ]/g;
 
 /**
- * Letters that look like Latin letters. Applied only inside words that also
- * contain Latin letters (mixed script is the obfuscation signal), so Russian
- * or Greek text is left alone. Small capitals are folded everywhere.
+ * Letters that look like Latin letters. Applied inside words that also
+ * contain Latin letters (mixed script is the obfuscation signal), and to words
+ * made only of look-alikes in text that is mostly Latin ("why іѕ" with a
+ * Cyrillic "іѕ"), so Russian or Greek text is left alone. Small capitals are
+ * folded everywhere.
  */
 const CONFUSABLE: Record<string, string> = {
   а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't',
@@ -46,6 +48,17 @@ const CONFUSABLE: Record<string, string> = {
 const CONFUSABLE_ANY = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`);
 const NON_SPACE_RUN = /\S+/g;
 const LATIN = /[a-z]/;
+const LATIN_ALL = /[a-z]/g;
+/** A word of look-alikes only, punctuation around it allowed ("іѕ", "ԁо?"). */
+const ONLY_CONFUSABLE = new RegExp(`^[\\p{P}\\p{S}]*[${Object.keys(CONFUSABLE).join('')}]+[\\p{P}\\p{S}]*$`, 'u');
+/** Letters of the scripts the look-alikes come from: Greek, Cyrillic, Armenian. */
+const LOOKALIKE_SCRIPTS = /[\u0370-\u058f]/g;
+/**
+ * A text with at least this many Latin letters per Greek, Cyrillic or
+ * Armenian one is Latin text: a word in it made only of look-alikes ("іѕ"
+ * spelled in Cyrillic) is an obfuscated Latin word, not a foreign one.
+ */
+const MOSTLY_LATIN = 4;
 
 /** Any character above U+007E (DEL included): the engine's compiled regex scans faster than a loop here. */
 const NON_ASCII = /[^\x00-\x7e]/;
@@ -74,8 +87,9 @@ function collapseSpaced(s: string): string {
     }
     // i starts a token; follow a chain of one-character tokens.
     const letters: number[] = [];
-    const breaks: boolean[] = [];
-    let punctRun: boolean | undefined;
+    // Per gap between two letters: whether a separator character joined them, and how many spaces.
+    const punctGaps: boolean[] = [];
+    const spaceGaps: number[] = [];
     let j = i;
     for (;;) {
       if (j + 1 < len && isAlnum(s.charCodeAt(j + 1))) break;
@@ -92,11 +106,15 @@ function collapseSpaced(s: string): string {
         punct = true;
       }
       if ((!punct && (spaces === 0 || spaces > 3)) || k >= len || !isAlnum(s.charCodeAt(k))) break;
-      punctRun ??= punct;
-      breaks.push(punctRun ? !punct : spaces >= 2);
+      punctGaps.push(punct);
+      spaceGaps.push(spaces);
       j = k;
     }
     if (letters.length >= 4) {
+      // With separator characters anywhere in the chain ("I k-n-o-w h-o-w"), every space is a word break;
+      // with spaces only, two or more are.
+      const punctRun = punctGaps.includes(true);
+      const breaks = punctGaps.map((p, g) => (punctRun ? !p : spaceGaps[g]! >= 2));
       out ??= [];
       out.push(s.slice(last, i));
       let w = '';
@@ -119,6 +137,16 @@ function collapseSpaced(s: string): string {
 
 function foldWord(word: string): string {
   if (!LATIN.test(word) || !CONFUSABLE_ANY.test(word)) return word;
+  return foldLookalikes(word);
+}
+
+/** Also folds words made only of look-alikes, for text that is mostly Latin. */
+function foldWordInLatinText(word: string): string {
+  if (!CONFUSABLE_ANY.test(word) || (!LATIN.test(word) && !ONLY_CONFUSABLE.test(word))) return word;
+  return foldLookalikes(word);
+}
+
+function foldLookalikes(word: string): string {
   let out = '';
   for (const ch of word) out += CONFUSABLE[ch] ?? ch;
   return out;
@@ -135,7 +163,11 @@ function foldCase(visible: string, ascii = isAscii(visible)): string {
   let s = visible.toLowerCase();
   if (!ascii) {
     s = foldAccents(s);
-    if (CONFUSABLE_ANY.test(s) && LATIN.test(s)) s = s.replace(NON_SPACE_RUN, foldWord);
+    if (CONFUSABLE_ANY.test(s) && LATIN.test(s)) {
+      const latin = s.match(LATIN_ALL)?.length ?? 0;
+      const lookalikeScripts = s.match(LOOKALIKE_SCRIPTS)?.length ?? 0;
+      s = s.replace(NON_SPACE_RUN, latin >= MOSTLY_LATIN * lookalikeScripts ? foldWordInLatinText : foldWord);
+    }
   }
   return s;
 }
