@@ -36,7 +36,9 @@ describe('normalizeText', () => {
   it('folds words spelled wholly in look-alike letters inside Latin text, and leaves Russian alone', () => {
     expect(normalizeText('Why іѕ he а terrible leader? ԁо tell.').text).toBe('why is he a terrible leader? do tell.');
     expect(normalizeText('Он сказал, что всё в порядке, а потом ушёл.').text).toBe('он сказал, что все в порядке, а потом ушел.');
-    expect(normalizeText('Привет! How are you? Он ок.').text).toBe('привет! how are you? он ок.');
+    expect(normalizeText('Привет, дружище! Как дела? How are you? Он ок.').text).toBe('привет, дружище! как дела? how are you? он ок.');
+    // Heavy obfuscation: half the letters are look-alikes, none is a letter Latin lacks.
+    expect(normalizeText('Why ԁо fаt peорlе аlwаys еаt so much?').text).toBe('why do fat people always eat so much?');
   });
 
   it('joins spaced-out words when a one-letter word starts the run', () => {

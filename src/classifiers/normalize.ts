@@ -51,14 +51,25 @@ const LATIN = /[a-z]/;
 const LATIN_ALL = /[a-z]/g;
 /** A word of look-alikes only, punctuation around it allowed ("іѕ", "ԁо?"). */
 const ONLY_CONFUSABLE = new RegExp(`^[\\p{P}\\p{S}]*[${Object.keys(CONFUSABLE).join('')}]+[\\p{P}\\p{S}]*$`, 'u');
-/** Letters of the scripts the look-alikes come from: Greek, Cyrillic, Armenian. */
-const LOOKALIKE_SCRIPTS = /[\u0370-\u058f]/g;
 /**
  * A text with at least this many Latin letters per Greek, Cyrillic or
- * Armenian one is Latin text: a word in it made only of look-alikes ("іѕ"
- * spelled in Cyrillic) is an obfuscated Latin word, not a foreign one.
+ * Armenian letter that has no Latin look-alike (д, л, и, λ, ...) is Latin text:
+ * a word in it made only of look-alikes ("іѕ" spelled in Cyrillic) is an
+ * obfuscated Latin word, not a foreign one. Russian or Greek prose has
+ * plenty of letters without a look-alike; text obfuscated with look-alikes
+ * has none.
  */
 const MOSTLY_LATIN = 4;
+
+/** Greek, Cyrillic and Armenian letters of `s` that do not look like Latin ones. */
+function foreignLetters(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x370 && c <= 0x58f && CONFUSABLE[s[i]!] === undefined) n++;
+  }
+  return n;
+}
 
 /** Any character above U+007E (DEL included): the engine's compiled regex scans faster than a loop here. */
 const NON_ASCII = /[^\x00-\x7e]/;
@@ -165,8 +176,7 @@ function foldCase(visible: string, ascii = isAscii(visible)): string {
     s = foldAccents(s);
     if (CONFUSABLE_ANY.test(s) && LATIN.test(s)) {
       const latin = s.match(LATIN_ALL)?.length ?? 0;
-      const lookalikeScripts = s.match(LOOKALIKE_SCRIPTS)?.length ?? 0;
-      s = s.replace(NON_SPACE_RUN, latin >= MOSTLY_LATIN * lookalikeScripts ? foldWordInLatinText : foldWord);
+      s = s.replace(NON_SPACE_RUN, latin >= MOSTLY_LATIN * foreignLetters(s) ? foldWordInLatinText : foldWord);
     }
   }
   return s;
