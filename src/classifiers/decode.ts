@@ -218,19 +218,16 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
       add('nato', letters.length >= MIN_DECODED ? letters : undefined);
     });
   }
-  // A mostly encoded text, or an encoded passage inside plain text (three hint words or more).
-  // Or letter statistics: a run of words that reads far better as rot13'd (reversed) English than as English.
-  if (v.rot13Evidence >= ENCODED_EVIDENCE) add('rot13', rot13(folded));
-  else if ((v.rot13 >= 2 && v.rot13 > v.english) || v.rot13 >= 3) {
-    const r = rot13(folded);
+  // Rot13 and reversed text are decoded whole: when a run of words reads far better decoded (letter statistics),
+  // or when hint words say the text is mostly encoded or holds an encoded passage (three hint words or more).
+  const decodeWhole = (kind: DecodedKind, evidence: number, hints: number, transform: (s: string) => string): void => {
+    if (evidence >= ENCODED_EVIDENCE) return add(kind, transform(folded));
+    if (!((hints >= 2 && hints > v.english) || hints >= 3)) return;
+    const r = transform(folded);
     const gained = countHints(r).english;
-    if (gained > v.english + 1 || (v.rot13 >= 3 && gained >= 3)) add('rot13', r);
-  }
-  if (v.reversedEvidence >= ENCODED_EVIDENCE) add('reversed', [...folded].reverse().join(''));
-  else if ((v.reversed >= 2 && v.reversed > v.english) || v.reversed >= 3) {
-    const r = [...folded].reverse().join('');
-    const gained = countHints(r).english;
-    if (gained > v.english + 1 || (v.reversed >= 3 && gained >= 3)) add('reversed', r);
-  }
+    if (gained > v.english + 1 || (hints >= 3 && gained >= 3)) add(kind, r);
+  };
+  decodeWhole('rot13', v.rot13Evidence, v.rot13, rot13);
+  decodeWhole('reversed', v.reversedEvidence, v.reversed, (s) => [...s].reverse().join(''));
   return spans;
 }
