@@ -24,6 +24,15 @@ describe('deleet', () => {
     expect(deleet(text)).toBe(text);
   });
 
+  it('reads "1" and "|" the usual way in a word with letters outside a-z', () => {
+    expect(deleet('caf\u00e91 |\u00e9on')).toBe('caf\u00e9i l\u00e9on');
+  });
+
+  it('rewrites a hostile word of hundreds of thousands of characters', () => {
+    const out = deleet(`x ${'h4ck'.repeat(100_000)} y`);
+    expect(out).toBe(`x ${'hack'.repeat(100_000)} y`);
+  });
+
   it('returns the same string when nothing changes, and keeps everything around a rewritten word', () => {
     const s = 'nothing to see here';
     expect(deleet(s)).toBe(s);

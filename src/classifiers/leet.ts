@@ -72,7 +72,18 @@ function readWord(s: string, start: number, end: number): number[] {
       bestMask = mask;
     }
   }
-  for (let b = 0; b < ambiguous.length; b++) out[ambiguous[b]!] = bestMask & (1 << b) ? L : I;
+  // A word with letters outside a-z has no score: each keeps its usual reading.
+  for (let b = 0; b < ambiguous.length; b++) {
+    const at = ambiguous[b]!;
+    out[at] = best === Number.NEGATIVE_INFINITY ? LEET[s.charCodeAt(start + at)]! : bestMask & (1 << b) ? L : I;
+  }
+  return out;
+}
+
+/** A string of char codes, built in slices: one call with a hostile 100k-character word would overflow the stack. */
+function fromCodes(codes: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < codes.length; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
   return out;
 }
 
@@ -128,7 +139,7 @@ export function deleet(s: string): string {
       const word = readWord(s, i, j);
       if (letters >= 2 || bigramScore(word) / (word.length + 1) >= PLAUSIBLE) {
         out ??= [];
-        out.push(s.slice(last, i), String.fromCharCode(...word));
+        out.push(s.slice(last, i), fromCodes(word));
         last = j;
       }
     }
