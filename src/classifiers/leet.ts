@@ -30,8 +30,8 @@ const MAX_AMBIGUOUS = 4;
 /**
  * Mean log-probability per letter bigram (hundredths of a nat, word
  * boundaries included) from which a one-letter token reads as a word: "the"
- * scores -129, "into" -216, "list" -239, while "100m" read as "ioom" scores
- * -265 and "10x" as "iox" -299.
+ * scores -129, "into" -218, "list" -241, while "100m" read as "ioom" scores
+ * -267 and "10x" as "iox" -295.
  */
 const PLAUSIBLE = -250;
 
