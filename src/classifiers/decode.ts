@@ -34,6 +34,9 @@ const MAX_SPANS = 8;
  * words alone: 61%) and no benign text among 5,117.
  */
 const ENCODED_EVIDENCE = 18;
+/** Reversed text by its marks: at least this many words, and one word in five, begin with a combining mark. */
+const MARK_STARTS = 3;
+const MARK_STARTS_SHARE = 5;
 const MIN_DECODED = 4;
 
 const HEX_SEP = /(?:(?:0x|\\x)?[0-9a-fA-F]{2}[ ,:]{1,2}){5,}(?:0x|\\x)?[0-9a-fA-F]{2}|(?:\\x[0-9a-fA-F]{2}){6,}/g;
@@ -220,14 +223,16 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
   }
   // Rot13 and reversed text are decoded whole: when a run of words reads far better decoded (letter statistics),
   // or when hint words say the text is mostly encoded or holds an encoded passage (three hint words or more).
-  const decodeWhole = (kind: DecodedKind, evidence: number, hints: number, transform: (s: string) => string): void => {
-    if (evidence >= ENCODED_EVIDENCE) return add(kind, transform(folded));
+  const decodeWhole = (kind: DecodedKind, evident: boolean, hints: number, transform: (s: string) => string): void => {
+    if (evident) return add(kind, transform(folded));
     if (!((hints >= 2 && hints > v.english) || hints >= 3)) return;
     const r = transform(folded);
     const gained = countHints(r).english;
     if (gained > v.english + 1 || (hints >= 3 && gained >= 3)) add(kind, r);
   };
-  decodeWhole('rot13', v.rot13Evidence, v.rot13, rot13);
-  decodeWhole('reversed', v.reversedEvidence, v.reversed, (s) => [...s].reverse().join(''));
+  // Reversed Indic or Thai text is also told by its vowel signs and tone marks standing before their letters.
+  const reversedMarks = v.markStarts >= MARK_STARTS && MARK_STARTS_SHARE * v.markStarts >= v.words;
+  decodeWhole('rot13', v.rot13Evidence >= ENCODED_EVIDENCE, v.rot13, rot13);
+  decodeWhole('reversed', reversedMarks || v.reversedEvidence >= ENCODED_EVIDENCE, v.reversed, (s) => [...s].reverse().join(''));
   return spans;
 }

@@ -1,4 +1,5 @@
 import { LETTER_BIGRAMS } from './letter-bigrams.js';
+import { isMark } from './unicode-tables.js';
 
 /**
  * One pass over a lower-cased text that collects every signal the
@@ -49,6 +50,14 @@ export interface TextStats {
    */
   rot13Evidence: number;
   reversedEvidence: number;
+  /** Runs of letters and digits (words; a run of unspaced Thai or CJK counts as one). */
+  words: number;
+  /**
+   * Words that begin with a combining mark: a vowel sign or tone mark before
+   * its letter, which ordinary writing never has, is how reversed Indic or
+   * Thai text looks.
+   */
+  markStarts: number;
 }
 
 /** Letter symbols: 0 is a word boundary, 1..26 the letters a..z. */
@@ -256,7 +265,7 @@ export function scanText(s: string): TextStats {
   const st: TextStats = {
     whitespace: false, leet: false, spaced: false, runs: [], hexPairs: 0, binaryRun: false, morseTokens: 0,
     percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0,
-    reversedEvidence: 0,
+    reversedEvidence: 0, words: 0, markStarts: 0,
   };
   const ev = new EncodingEvidence();
   const len = s.length;
@@ -317,6 +326,7 @@ export function scanText(s: string): TextStats {
       aLen = 0;
     }
     if (f & (C_ALNUM | C_LEET_SYMBOL)) {
+      if (wordLen === 0 && c >= 0x300 && isMark(c)) st.markStarts++;
       wordLen++;
       if (f & C_DIGIT) {
         if (f & C_LEET_DIGIT) leets++;
@@ -326,6 +336,7 @@ export function scanText(s: string): TextStats {
       else if ((i + 1 < len && isAlnum(s.charCodeAt(i + 1))) || (c === 36 && letters >= 2)) leets++;
     } else {
       if (wordLen > 0) {
+        st.words++;
         if (leets > 0 && letters >= 1 && (letters >= 2 || leets >= 2)) st.leet = true;
         if (wordLen === 1) {
           if (++singles >= 4) st.spaced = true;

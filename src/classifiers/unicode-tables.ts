@@ -25,22 +25,32 @@ export const INVISIBLE =
 const INVISIBLE_ONE = new RegExp(INVISIBLE.source);
 
 let stable: Uint8Array | undefined;
+let marks: Uint8Array | undefined;
 let fold: (string | undefined)[] | undefined;
 const astralStable = new Map<number, boolean>();
 
 function build(): void {
   const st = new Uint8Array(0x10000);
+  const mk = new Uint8Array(0x10000);
   const fl: (string | undefined)[] = new Array(0x10000);
   for (let c = 0; c < 0x10000; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
     const ch = String.fromCharCode(c);
     const ok = ch.normalize('NFKC') === ch && !MARK.test(ch) && !(c >= 0x1100 && c <= 0x11ff) && !INVISIBLE_ONE.test(ch);
     st[c] = ok ? 1 : 0;
+    mk[c] = MARK.test(ch) ? 1 : 0;
     const f = SMALL_CAPS[ch] ?? ch.normalize('NFD').replace(COMBINING, '').normalize('NFC');
     if (f !== ch) fl[c] = f;
   }
   stable = st;
+  marks = mk;
   fold = fl;
+}
+
+/** Whether the UTF-16 code unit `c` is a combining mark (Unicode category M: accents, vowel signs, tone marks). */
+export function isMark(c: number): boolean {
+  if (marks === undefined) build();
+  return marks![c] === 1;
 }
 
 /** True when NFKC or invisible-character removal could change `s` (any non-ASCII `s`). */
