@@ -164,12 +164,13 @@ function conjunctionIndices(header: Pick<ModelHeader, 'name' | 'labels' | 'conju
 }
 
 /**
- * Calibrated probabilities of one row of logits, with the header's
+ * Turns rows of logits into calibrated probabilities with the header's
  * conjunctions applied: what `score` returns, in label order. Training picks
  * thresholds on exactly this.
  */
-export function calibratedScores(header: Pick<ModelHeader, 'name' | 'labels' | 'calibration' | 'conjunctions'>, z: ArrayLike<number>): Float64Array {
-  return calibrate(header.calibration, conjunctionIndices(header), z);
+export function calibratedScorer(header: Pick<ModelHeader, 'name' | 'labels' | 'calibration' | 'conjunctions'>): (z: ArrayLike<number>) => Float64Array {
+  const conjunctions = conjunctionIndices(header);
+  return (z) => calibrate(header.calibration, conjunctions, z);
 }
 
 function calibrate(cal: readonly Calibration[], conjunctions: readonly { label: number; of: number[] }[], z: ArrayLike<number>): Float64Array {

@@ -36,9 +36,10 @@ function build(): void {
   for (let c = 0; c < 0x10000; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
     const ch = String.fromCharCode(c);
-    const ok = ch.normalize('NFKC') === ch && !MARK.test(ch) && !(c >= 0x1100 && c <= 0x11ff) && !INVISIBLE_ONE.test(ch);
+    const mark = MARK.test(ch);
+    const ok = ch.normalize('NFKC') === ch && !mark && !(c >= 0x1100 && c <= 0x11ff) && !INVISIBLE_ONE.test(ch);
     st[c] = ok ? 1 : 0;
-    mk[c] = MARK.test(ch) ? 1 : 0;
+    mk[c] = mark ? 1 : 0;
     const f = SMALL_CAPS[ch] ?? ch.normalize('NFD').replace(COMBINING, '').normalize('NFC');
     if (f !== ch) fl[c] = f;
   }

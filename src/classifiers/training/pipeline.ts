@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DenseHead, type DenseHeadParams, type DenseHeadSpec } from '../dense-head.js';
 import { FeatureExtractor } from '../features.js';
-import { calibratedScores, HashedLinearModel, quantize, type Calibration, type ModelHeader, type ModelParams } from '../model.js';
+import { calibratedScorer, HashedLinearModel, quantize, type Calibration, type ModelHeader, type ModelParams } from '../model.js';
 import { normalizeText } from '../normalize.js';
 import { packageRoot } from '../paths.js';
 import { POOLING } from '../word-table.js';
@@ -256,9 +256,9 @@ export function trainTask(
   const known = task.labels.map((_, j) => calY.flatMap((ys, i) => (ys[j]! >= 0 ? [i] : [])));
   const calibration: Calibration[] = task.labels.map((_, j) => fitPlatt(known[j]!.map((i) => calZ[i]![j]!), known[j]!.map((i) => calY[i]![j]!)));
   // Thresholds on the scores as shipped: calibrated, with the conjunctions applied (they mix labels).
-  const scored = { name: task.name, labels: header.labels, calibration, conjunctions: header.conjunctions };
-  const calP = calZ.map((z) => calibratedScores(scored, z));
-  const hardP = hardZ.map((z) => calibratedScores(scored, z));
+  const scored = calibratedScorer({ name: task.name, labels: header.labels, calibration, conjunctions: header.conjunctions });
+  const calP = calZ.map(scored);
+  const hardP = hardZ.map(scored);
   const thresholds: Record<string, number> = {};
   task.labels.forEach((label, j) => {
     const rows = known[j]!;
