@@ -106,8 +106,13 @@ export interface Extraction {
    * window), then each decoded payload on its own.
    */
   ranges: Int32Array;
-  /** Every offset that starts or ends a range, ascending and without repeats. */
+  /**
+   * Offsets at which running sums are taken, ascending and without repeats:
+   * every offset that starts or ends a range, and possibly others.
+   */
   bounds: Int32Array;
+  /** `ranges` with each offset replaced by its position in `bounds`. */
+  spans: Int32Array;
   /** The normalised main text (`normalizeText(text).text`), which the dense head reads words from. */
   text: string;
   /**
@@ -149,7 +154,10 @@ export class FeatureExtractor {
   private marks: number[] = [];
   private ranges: number[] = [];
   private rangeBuf = new Int32Array(64);
+  private spanBuf = new Int32Array(64);
   private boundBuf = new Int32Array(64);
+  /** Offset → position in bounds, written for the current bounds only. */
+  private boundAt = new Int32Array(4096);
   private repeated = false;
 
   constructor(spec: FeatureSpec, windows?: WindowSpec, options: ExtractorOptions = {}) {
@@ -176,30 +184,44 @@ export class FeatureExtractor {
       this.addSegment(span.text, 0);
       this.ranges.push(start, this.n);
     }
-    return { idx: this.buf.subarray(0, this.n), ...this.packRanges(), text: norm.text, repeated: this.repeated };
+    return { idx: this.buf.subarray(0, this.n), ...this.packRanges(mainEnd), text: norm.text, repeated: this.repeated };
   }
 
-  private packRanges(): { ranges: Int32Array; bounds: Int32Array } {
+  /**
+   * Every offset a range can start or end at arrives in ascending order: 0,
+   * the block marks, the end of the main text, then each decoded payload's
+   * end (a payload starts where the one before it ends). So bounds need no
+   * sorting, and each range end's position in them is a table lookup.
+   */
+  private packRanges(mainEnd: number): { ranges: Int32Array; bounds: Int32Array; spans: Int32Array } {
     const r = this.ranges;
     const count = r.length + 2;
+    const maxBounds = this.marks.length + r.length + 2;
     if (this.rangeBuf.length < count) {
       this.rangeBuf = new Int32Array(count * 2);
-      this.boundBuf = new Int32Array(count * 2);
+      this.spanBuf = new Int32Array(count * 2);
     }
+    if (this.boundBuf.length < maxBounds) this.boundBuf = new Int32Array(maxBounds * 2);
+    if (this.boundAt.length <= this.n) this.boundAt = new Int32Array((this.n + 1) * 2);
+    const bounds = this.boundBuf;
+    const at = this.boundAt;
+    let nb = 0;
+    const add = (offset: number): void => {
+      if (nb > 0 && bounds[nb - 1]! >= offset) return;
+      at[offset] = nb;
+      bounds[nb++] = offset;
+    };
+    add(0);
+    if (this.windows !== undefined && r.length > 0) for (const m of this.marks) add(m);
+    add(mainEnd);
+    for (let i = 1; i < r.length; i += 2) if (r[i]! > mainEnd) add(r[i]!);
     const ranges = this.rangeBuf;
+    const spans = this.spanBuf;
     ranges[0] = 0;
     ranges[1] = this.n;
     for (let i = 0; i < r.length; i++) ranges[i + 2] = r[i]!;
-    const bounds = this.boundBuf;
-    let nb = 0;
-    if (r.length === 0) {
-      bounds[nb++] = 0;
-      if (this.n > 0) bounds[nb++] = this.n;
-    } else {
-      const sorted = ranges.slice(0, count).sort();
-      for (let i = 0; i < count; i++) if (nb === 0 || bounds[nb - 1] !== sorted[i]) bounds[nb++] = sorted[i]!;
-    }
-    return { ranges: ranges.subarray(0, count), bounds: bounds.subarray(0, nb) };
+    for (let i = 0; i < count; i++) spans[i] = at[ranges[i]!]!;
+    return { ranges: ranges.subarray(0, count), bounds: bounds.subarray(0, nb), spans: spans.subarray(0, count) };
   }
 
   /** Bucket indices only (whole text), as a view valid until the next call. */

@@ -122,18 +122,6 @@ export interface Classifier {
   flagged(scores: Scores): string[];
 }
 
-/** Position of `offset` in the ascending `bounds` (it is always present). */
-function boundIndex(bounds: Int32Array, offset: number): number {
-  let lo = 0;
-  let hi = bounds.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (bounds[mid]! < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** How negative the no-evidence prior is, in uncalibrated logit units, for models without `evidencePrior`. */
 const EVIDENCE_PRIOR_LOGIT = 4;
 
@@ -269,7 +257,7 @@ export class HashedLinearModel implements Classifier {
   }
 
   logits(text: string): Float64Array {
-    const { idx, ranges, bounds, text: normalized } = sharedFeatures(this.header.features, this.header.windows, text);
+    const { idx, ranges, bounds, spans, text: normalized } = sharedFeatures(this.header.features, this.header.windows, text);
     const k = this.k;
     const { bias, scale } = this.header;
     const prior = this.prior;
@@ -284,8 +272,8 @@ export class HashedLinearModel implements Classifier {
       const a = ranges[r]!;
       const e = ranges[r + 1]!;
       if (e <= a) continue;
-      const ia = boundIndex(bounds, a);
-      const ie = boundIndex(bounds, e);
+      const ia = spans[r]!;
+      const ie = spans[r + 1]!;
       const n = e - a;
       const inv = 1 / Math.sqrt(n);
       // Few features are little evidence: the logit is pulled towards the label's prior with weight evidence/(n+evidence),
@@ -307,13 +295,12 @@ export class HashedLinearModel implements Classifier {
     const w = this.weights;
     const shift = this.shift;
     const sums = this.sums;
-    const n = idx.length;
     let a = 0;
-    let b = 0;
-    if (bounds[0] === 0) sums[b++] = 0;
-    for (let i = 0; i < n; i++) {
-      a += w[idx[i]! >>> shift]!;
-      if (i + 1 === bounds[b]) sums[b++] = a;
+    let i = 0;
+    for (let b = 0; b < bounds.length; b++) {
+      const end = bounds[b]!;
+      for (; i < end; i++) a += w[idx[i]! >>> shift]!;
+      sums[b] = a;
     }
   }
 
