@@ -193,7 +193,7 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
     if (/^[0-9a-fA-F]+$/.test(run)) add('hex', decodeHex(run));
     else if (/^[A-Z2-7]+=*$/.test(run)) add('base32', decodeBase32(run));
   }
-  if (v.hexPairs >= 6 || v.escapes >= 6) eachMatch(HEX_SEP, visible, (m) => add('hex', decodeHex(m)));
+  if (v.hexRun >= 4 || v.escapes >= 6) eachMatch(HEX_SEP, visible, (m) => add('hex', decodeHex(m)));
   if (v.binaryRun) eachMatch(BINARY, visible, (m) => add('binary', decodeBinary(m)));
   if (v.morseTokens >= 5) eachMatch(MORSE, visible, (m) => add('morse', decodeMorse(m)));
   if (v.braille) eachMatch(BRAILLE, visible, (m) => add('braille', decodeBraille(m)));

@@ -30,7 +30,13 @@ export interface TextStats {
   spaced: boolean;
   /** Pairs [start, end) of runs of base64-alphabet characters, 16 or longer. */
   runs: number[];
-  hexPairs: number;
+  /**
+   * Longest run of consecutive hex-pair tokens ("4f", "0x4f", "\x4f", or four
+   * hex digits) with only separators between them. A hex dump of six pairs
+   * or more holds at least four such whole tokens in a row (its first and
+   * last pair may share a token with other characters).
+   */
+  hexRun: number;
   binaryRun: boolean;
   morseTokens: number;
   percents: number;
@@ -267,7 +273,7 @@ const ASCII_CLASS = Uint16Array.from({ length: 128 }, (_, c) => classify(c));
 /** Scans a lower-cased text once. See `TextStats`. */
 export function scanText(s: string): TextStats {
   const st: TextStats = {
-    whitespace: false, leet: false, spaced: false, runs: [], hexPairs: 0, binaryRun: false, morseTokens: 0,
+    whitespace: false, leet: false, spaced: false, runs: [], hexRun: 0, binaryRun: false, morseTokens: 0,
     percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0,
     reversedEvidence: 0, words: 0, markStarts: 0,
   };
@@ -292,6 +298,7 @@ export function scanText(s: string): TextStats {
   // separator-delimited token (hex pairs, morse)
   let tokLen = 0;
   let tokHex = true;
+  let hexRun = 0;
   let tokMorse = true;
   let bits = 0;
   for (let i = 0; i <= len; i++) {
@@ -391,7 +398,9 @@ export function scanText(s: string): TextStats {
     else if (c >= 0x2800 && c <= 0x28ff) st.braille = true;
     if (f & C_SEP) {
       if (tokLen > 0) {
-        if (tokHex && (tokLen === 2 || tokLen === 4)) st.hexPairs++;
+        if (tokHex && (tokLen === 2 || tokLen === 4)) {
+          if (++hexRun > st.hexRun) st.hexRun = hexRun;
+        } else hexRun = 0;
         if (tokMorse && tokLen <= 7) st.morseTokens++;
       }
       tokLen = 0;
