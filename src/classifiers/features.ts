@@ -11,6 +11,7 @@
  * `FeatureSpec`; a model stores its spec, and changing the hashing here
  * requires a new `version` (models check it at load time).
  */
+import { CodeUnits } from './code-units.js';
 import { normalizeText } from './normalize.js';
 
 export { normalizeText, foldText } from './normalize.js';
@@ -83,6 +84,19 @@ function isWordChar(c: number): boolean {
   if (c >= 0xfe30 && c <= 0xfe4f) return false;
   if (c >= 0xff00 && c <= 0xff20) return false;
   return true;
+}
+
+/** What a UTF-16 code unit is to word features; see `CHAR_KIND`. */
+const BREAK = 0;
+const WORD = 1;
+const CJK = 2;
+/** Space, apostrophe and hyphen end a word but not a run of words: "don't stop" and "well-known" keep their bigrams. */
+const JOIN = 3;
+
+/** The kind of every code unit, so the hashing loop classifies a character with one load. */
+const CHAR_KIND = new Uint8Array(0x10000);
+for (let c = 0; c < 0x10000; c++) {
+  CHAR_KIND[c] = c >= 0x3040 && isCjk(c) ? CJK : isWordChar(c) ? WORD : c === 32 || c === 39 || c === 45 ? JOIN : BREAK;
 }
 
 /**
@@ -159,6 +173,7 @@ export class FeatureExtractor {
   /** Offset → position in bounds, written for the current bounds only. */
   private boundAt = new Int32Array(4096);
   private repeated = false;
+  private readonly units = new CodeUnits();
 
   constructor(spec: FeatureSpec, windows?: WindowSpec, options: ExtractorOptions = {}) {
     checkFeatureSpec(spec, windows);
@@ -292,12 +307,14 @@ export class FeatureExtractor {
     let a3 = 0;
     let a4 = 0;
     let nextMark = block > 0 ? block : Infinity;
+    // " s ": the unit at p is the newest character of the n-grams ending at p.
+    const units = this.units.load(s, 1);
     for (let p = 0; p <= len + 1; p++) {
       if (p === nextMark) {
         this.marks.push(n);
         nextMark += block;
       }
-      const a0 = p === 0 || p === len + 1 ? 32 : s.charCodeAt(p - 1);
+      const a0 = units[p]!;
       if (repeats) charRun = a0 === a1 && a0 !== 32 ? charRun + 1 : 0;
       if (charRun >= 24) {
         // Deep inside a run of one character: a marker replaces the identical n-grams.
@@ -316,8 +333,8 @@ export class FeatureExtractor {
       a1 = a0;
       if (p === 0) continue;
       const c = a0;
-      const cjk = c >= 0x3040 && isCjk(c);
-      if (!cjk && isWordChar(c)) {
+      const kind = CHAR_KIND[c]!;
+      if (kind === WORD) {
         h = Math.imul(h ^ c, FNV_PRIME);
         inWord = true;
         continue;
@@ -340,7 +357,7 @@ export class FeatureExtractor {
         inWord = false;
         h = WORD_BASIS;
       }
-      if (cjk) {
+      if (kind === CJK) {
         const w = Math.imul(WORD_BASIS ^ c, FNV_PRIME);
         buf[n++] = Math.imul(w ^ SALT_WORD, GOLDEN) >>> shift;
         if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + w) ^ SALT_BIGRAM, GOLDEN) >>> shift;
@@ -349,7 +366,7 @@ export class FeatureExtractor {
         havePrev2 = havePrev;
         prev = w;
         havePrev = true;
-      } else if (c !== 32 && c !== 39 && c !== 45) {
+      } else if (kind === BREAK) {
         havePrev = false;
         havePrev2 = false;
       }

@@ -1,3 +1,4 @@
+import { CodeUnits } from './code-units.js';
 import { LETTER_BIGRAMS } from './letter-bigrams.js';
 import { isMark } from './unicode-tables.js';
 
@@ -107,6 +108,9 @@ function extendRun(run: number, word: number): number {
   return Math.max(0, run + word);
 }
 
+/** The scanned text's code units (see `CodeUnits`); neither scanner calls the other. */
+const units = new CodeUnits();
+
 const HINT_SLOTS = 1024;
 const hintKeys = new Int32Array(HINT_SLOTS);
 const hintVals = new Uint8Array(HINT_SLOTS);
@@ -210,8 +214,9 @@ export function countHints(s: string): Hints {
   let h = 0x811c9dc5;
   let inWord = false;
   const len = s.length;
+  const u = units.load(s, 0);
   for (let i = 0; i <= len; i++) {
-    const c = i < len ? s.charCodeAt(i) : 32;
+    const c = u[i]!;
     if (c >= 97 && c <= 122) {
       h = Math.imul(h ^ c, 0x01000193);
       const k = 2 * (prev * SYMBOLS + c - 96);
@@ -278,6 +283,7 @@ export function scanText(s: string): TextStats {
     reversedEvidence: 0, words: 0, markStarts: 0,
   };
   const len = s.length;
+  const u = units.load(s, 0);
   let prevSpace = true;
   // encoding evidence (see `wordEvidence`)
   let prev = 0;
@@ -302,7 +308,7 @@ export function scanText(s: string): TextStats {
   let tokMorse = true;
   let bits = 0;
   for (let i = 0; i <= len; i++) {
-    let c = i < len ? s.charCodeAt(i) : 32;
+    let c = u[i]!;
     if (c >= 97 && c <= 122) {
       // A run of lower-case ASCII letters, most of ordinary text: each letter has exactly the effect the
       // general path below gives it (hint hash, word and base64 run, hex/morse token); then that path
@@ -317,7 +323,7 @@ export function scanText(s: string): TextStats {
         prev = c - 96;
         if (c > 102 && !(c === 120 && tokLen === 1)) tokHex = false;
         tokLen++;
-        c = ++i < len ? s.charCodeAt(i) : 32;
+        c = u[++i]!;
       } while (c >= 97 && c <= 122);
       const run = i - start;
       aLen += run;
@@ -361,7 +367,7 @@ export function scanText(s: string): TextStats {
       } else if (f & C_ALNUM) letters++;
       // A symbol counts when a word character follows ("h@ck", "@bout", not "hello!"), or as a final "$" after
       // letters ("plant$"), as `deleet` reads it.
-      else if ((i + 1 < len && isAlnum(s.charCodeAt(i + 1))) || (c === 36 && letters >= 2)) leets++;
+      else if ((i + 1 < len && isAlnum(u[i + 1]!)) || (c === 36 && letters >= 2)) leets++;
     } else {
       if (wordLen > 0) {
         st.words++;
@@ -385,7 +391,7 @@ export function scanText(s: string): TextStats {
     } else if (runStart >= 0) {
       if (i - runStart >= 16) {
         let end = i;
-        while (end < len && end - i < 2 && s.charCodeAt(end) === 61) end++;
+        while (end < len && end - i < 2 && u[end] === 61) end++;
         st.runs.push(runStart, end);
       }
       runStart = -1;
@@ -394,7 +400,7 @@ export function scanText(s: string): TextStats {
       if (++bits >= 8) st.binaryRun = true;
     } else bits = 0;
     if (c === 37) st.percents++;
-    else if (c === 92 || (c === 38 && i + 1 < len && s.charCodeAt(i + 1) === 35)) st.escapes++;
+    else if (c === 92 || (c === 38 && i + 1 < len && u[i + 1] === 35)) st.escapes++;
     else if (c >= 0x2800 && c <= 0x28ff) st.braille = true;
     if (f & C_SEP) {
       if (tokLen > 0) {
