@@ -182,12 +182,25 @@ function foldCase(visible: string, ascii = isAscii(visible)): string {
   return s;
 }
 
-/** Spacing, whitespace and leetspeak rewrites, as far as `st` says they are needed. */
-function rewrite(s: string, st: TextStats): string {
-  if (st.spaced) s = collapseSpaced(s);
+/**
+ * Spacing, whitespace and leetspeak rewrites, as far as `st` says they are
+ * needed. `words` tells whether letters were rejoined or replaced; whitespace
+ * rewrites alone keep every word as it was.
+ */
+function rewrite(s: string, st: TextStats): { text: string; words: boolean } {
+  let words = false;
+  if (st.spaced) {
+    const joined = collapseSpaced(s);
+    words = joined !== s;
+    s = joined;
+  }
   if (st.whitespace || st.spaced) s = s.replace(WHITESPACE, ' ');
-  if (st.leet) s = deleet(s);
-  return s.trim();
+  if (st.leet) {
+    const read = deleet(s);
+    words ||= read !== s;
+    s = read;
+  }
+  return { text: s.trim(), words };
 }
 
 /** Decodes Unicode tag characters to the ASCII text they smuggle. */
@@ -203,7 +216,7 @@ function decodeTags(s: string): string {
 /** Folds a text without decoding embedded payloads. */
 export function foldText(raw: string): string {
   const s = foldCase(visibleForm(raw));
-  return rewrite(s, scanText(s));
+  return rewrite(s, scanText(s)).text;
 }
 
 /**
@@ -221,9 +234,9 @@ export function normalizeText(raw: string): NormalizedText {
   const visible = visibleForm(raw, ascii);
   const lower = foldCase(visible, ascii);
   const st = scanText(lower);
-  const text = rewrite(lower, st);
-  // Whitespace rewrites keep every word, so the hint counts change only when letters were rejoined or replaced.
-  if ((st.spaced || st.leet) && text !== lower) Object.assign(st, countHints(text));
+  const { text, words } = rewrite(lower, st);
+  // The hint counts change only when letters were rejoined or replaced.
+  if (words) Object.assign(st, countHints(text));
   if (lower.length !== visible.length) st.runs = scanText(visible).runs;
   for (const span of decodeEmbedded(visible, text, st)) decoded.push({ kind: span.kind, text: foldText(span.text) });
   return { text, decoded };
