@@ -28,6 +28,7 @@ import { dirname } from 'node:path';
 import { decodeDenseHead, DenseHead, encodeDenseHead, type DenseHeadParams, type DenseHeadSpec } from './dense-head.js';
 import { checkFeatureSpec, type FeatureSpec, type WindowSpec } from './features.js';
 import { sharedFeatures } from './shared-features.js';
+import { PACKED_LANES, packTable, SumKernel } from './kernels/sum-kernel.js';
 import { POOLING } from './word-table.js';
 
 const MAGIC = 'SGLM';
@@ -172,50 +173,14 @@ function calibrate(cal: readonly Calibration[], conjunctions: readonly { label: 
   return p;
 }
 
-/**
- * Multi-label weights packed for scoring: 16 bytes a bucket, four int32 words
- * of four labels each, every label one byte holding q + 128 (0..255). A
- * feature is then four loads, and the even and odd bytes of each word are
- * summed apart in 16-bit lanes (SWAR), which cannot carry into each other for
- * up to FLUSH features; then the lanes are unpacked into per-label totals.
- * A bucket never straddles a cache line.
- */
-const PACK_WORDS = 4;
-const PACK_LABELS = PACK_WORDS * 4;
-/** 128 × 0x00ff00ff < 2^31: lane sums stay exact small integers. */
-const FLUSH = 128;
-const EVEN = 0x00ff00ff;
-
-function packWeights(q: Int8Array, k: number, buckets: number): Int32Array {
-  const packed = new Int32Array(buckets * PACK_WORDS);
-  for (let b = 0; b < buckets; b++) {
-    for (let j = 0; j < k; j++) packed[b * PACK_WORDS + (j >> 2)]! |= (q[b * k + j]! + 128) << ((j & 3) * 8);
-  }
-  return packed;
-}
-
-/** Adds the four labels of word `at` from its even-byte sum `e` and odd-byte sum `o` over features with lane offset `offset`. */
-function unpack(totals: Float64Array, at: number, e: number, o: number, offset: number): void {
-  totals[at]! += (e & 0xffff) - offset;
-  totals[at + 1]! += (o & 0xffff) - offset;
-  totals[at + 2]! += (e >>> 16) - offset;
-  totals[at + 3]! += (o >>> 16) - offset;
-}
-
 export class HashedLinearModel implements Classifier {
   readonly name: string;
   readonly labels: readonly string[];
   readonly thresholds: Readonly<Record<string, number>>;
   readonly header: Readonly<ModelHeader>;
-  /** single-label models: the int8 weights as they are */
-  private readonly weights: Int8Array;
-  /** models with 2..16 labels: see `packWeights` */
-  private readonly packed: Int32Array | null;
+  /** the weight table and the loop that sums it (`kernels/sum-kernel.ts`) */
+  private readonly kernel: SumKernel;
   private readonly k: number;
-  /** bucket of a full 32-bit feature hash: hash >>> shift */
-  private readonly shift: number;
-  private sums = new Float64Array(256);
-  private readonly totals: Float64Array;
   /** pseudo-count of features for short-text shrinkage (header `evidence`, 0 = none) */
   private readonly evidence: number;
   /** per-label logit that shrinkage pulls towards (header `evidencePrior`) */
@@ -232,7 +197,7 @@ export class HashedLinearModel implements Classifier {
     if (header.bias.length !== k || header.scale.length !== k || header.calibration.length !== k || (header.evidencePrior !== undefined && header.evidencePrior.length !== k)) {
       throw new Error(`model ${header.name}: per-label arrays do not match ${k} labels`);
     }
-    if (k > PACK_LABELS) throw new Error(`model ${header.name}: at most ${PACK_LABELS} labels, got ${k}`);
+    if (k > PACKED_LANES) throw new Error(`model ${header.name}: at most ${PACKED_LANES} labels, got ${k}`);
     // At load time rather than at first use.
     checkFeatureSpec(header.features, header.windows);
     this.conjunctions = conjunctionIndices(header);
@@ -241,10 +206,7 @@ export class HashedLinearModel implements Classifier {
     this.thresholds = header.thresholds;
     this.header = header;
     this.k = k;
-    this.shift = 32 - header.features.bits;
-    this.weights = k === 1 ? weights : new Int8Array(0);
-    this.packed = k === 1 ? null : packWeights(weights, k, buckets);
-    this.totals = new Float64Array(PACK_LABELS);
+    this.kernel = k === 1 ? new SumKernel(weights, 1, header.features.bits) : new SumKernel(packTable(weights, k), PACKED_LANES, header.features.bits);
     this.evidence = header.evidence ?? 0;
     this.prior = Float64Array.from(header.evidencePrior ?? header.labels.map(() => -EVIDENCE_PRIOR_LOGIT));
     if (!this.prior.every(Number.isFinite)) throw new Error(`model ${header.name}: evidencePrior must be finite numbers`);
@@ -261,12 +223,9 @@ export class HashedLinearModel implements Classifier {
     const k = this.k;
     const { bias, scale } = this.header;
     const prior = this.prior;
-    const nb = bounds.length;
-    // Running sums of the weights, recorded only at range bounds.
-    if (this.sums.length < nb * k) this.sums = new Float64Array(nb * k * 2);
-    if (k === 1) this.sumSingle(idx, bounds);
-    else this.sumPacked(idx, bounds);
-    const sums = this.sums;
+    // Running sums of the weights, recorded only at range bounds: lane j of bound b at b·lanes + j.
+    const sums = this.kernel.sums(idx, bounds);
+    const lanes = this.kernel.lanes;
     const out = new Float64Array(k).fill(-Infinity);
     for (let r = 0; r < ranges.length; r += 2) {
       const a = ranges[r]!;
@@ -281,7 +240,7 @@ export class HashedLinearModel implements Classifier {
       const keep = this.evidence > 0 ? n / (n + this.evidence) : 1;
       const shrink = 1 - keep;
       for (let j = 0; j < k; j++) {
-        const z = (bias[j]! + scale[j]! * (sums[ie * k + j]! - sums[ia * k + j]!) * inv) * keep + prior[j]! * shrink;
+        const z = (bias[j]! + scale[j]! * (sums[ie * lanes + j]! - sums[ia * lanes + j]!) * inv) * keep + prior[j]! * shrink;
         if (z > out[j]!) out[j] = z;
       }
     }
@@ -289,74 +248,6 @@ export class HashedLinearModel implements Classifier {
     for (let j = 0; j < k; j++) if (out[j] === -Infinity) out[j] = this.evidence > 0 ? prior[j]! : bias[j]!;
     if (this.dense !== null) this.dense.addTo(normalized, out);
     return out;
-  }
-
-  private sumSingle(idx: Int32Array, bounds: Int32Array): void {
-    const w = this.weights;
-    const shift = this.shift;
-    const sums = this.sums;
-    let a = 0;
-    let i = 0;
-    for (let b = 0; b < bounds.length; b++) {
-      const end = bounds[b]!;
-      for (; i < end; i++) a += w[idx[i]! >>> shift]!;
-      sums[b] = a;
-    }
-  }
-
-  /** Label sums at every bound, read from the packed table between flush points. */
-  private sumPacked(idx: Int32Array, bounds: Int32Array): void {
-    const p = this.packed!;
-    const shift = this.shift;
-    const k = this.k;
-    const sums = this.sums;
-    const totals = this.totals;
-    const n = idx.length;
-    const nb = bounds.length;
-    totals.fill(0);
-    let b = 0;
-    if (bounds[0] === 0) {
-      for (let j = 0; j < k; j++) sums[j] = 0;
-      b++;
-    }
-    let i = 0;
-    while (i < n) {
-      const target = b < nb ? bounds[b]! : n;
-      const end = Math.min(target, i + FLUSH);
-      let e0 = 0;
-      let o0 = 0;
-      let e1 = 0;
-      let o1 = 0;
-      let e2 = 0;
-      let o2 = 0;
-      let e3 = 0;
-      let o3 = 0;
-      for (let f = i; f < end; f++) {
-        const base = (idx[f]! >>> shift) << 2;
-        const w0 = p[base]!;
-        const w1 = p[base + 1]!;
-        const w2 = p[base + 2]!;
-        const w3 = p[base + 3]!;
-        e0 += w0 & EVEN;
-        o0 += (w0 >>> 8) & EVEN;
-        e1 += w1 & EVEN;
-        o1 += (w1 >>> 8) & EVEN;
-        e2 += w2 & EVEN;
-        o2 += (w2 >>> 8) & EVEN;
-        e3 += w3 & EVEN;
-        o3 += (w3 >>> 8) & EVEN;
-      }
-      const offset = 128 * (end - i);
-      unpack(totals, 0, e0, o0, offset);
-      unpack(totals, 4, e1, o1, offset);
-      unpack(totals, 8, e2, o2, offset);
-      unpack(totals, 12, e3, o3, offset);
-      i = end;
-      if (i === target && b < nb) {
-        for (let j = 0; j < k; j++) sums[b * k + j] = totals[j]!;
-        b++;
-      }
-    }
   }
 
   score(text: string): Scores {
