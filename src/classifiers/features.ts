@@ -11,7 +11,7 @@
  * `FeatureSpec`; a model stores its spec, and changing the hashing here
  * requires a new `version` (models check it at load time).
  */
-import { CodeUnits } from './code-units.js';
+import { BIGRAMS, CJK, FeatureKernel, G3, G4, G5, JOIN, REPEATS, SKIPS, WORD, BREAK } from './kernels/feature-kernel.js';
 import { normalizeText } from './normalize.js';
 
 export { normalizeText, foldText } from './normalize.js';
@@ -41,22 +41,12 @@ export interface FeatureSpec {
 
 export const FEATURE_VERSION = 1;
 
+// The n-gram and word hashing constants (multipliers, salts) live in `kernels/features.wat`.
 const FNV_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-const WORD_BASIS = 0x2545f491;
 const MARKER_BASIS = 0x1b873593;
 /** Fibonacci hashing: the top `bits` of h * 2^32/phi index the buckets. */
 const GOLDEN = 0x9e3779b1;
-const CHAR_MUL = 0x01000193;
-const CHAR_MUL3 = Math.imul(Math.imul(CHAR_MUL, CHAR_MUL), CHAR_MUL);
-const CHAR_MUL4 = Math.imul(CHAR_MUL3, CHAR_MUL);
-const BIGRAM_MUL = 0x85ebca6b;
-const SALT3 = 0x3c6ef372;
-const SALT4 = 0x5be0cd19;
-const SALT5 = 0x1f83d9ab;
-const SALT_WORD = 0x6a09e667;
-const SALT_BIGRAM = 0x6b43a9b5;
-const SALT_SKIP = 0x2f9be8c1;
 const SALT_REPEAT = 0x7c1a4e93;
 const SALT_MARKER = 0x510e527f;
 
@@ -85,13 +75,6 @@ function isWordChar(c: number): boolean {
   if (c >= 0xff00 && c <= 0xff20) return false;
   return true;
 }
-
-/** What a UTF-16 code unit is to word features; see `CHAR_KIND`. */
-const BREAK = 0;
-const WORD = 1;
-const CJK = 2;
-/** Space, apostrophe and hyphen end a word but not a run of words: "don't stop" and "well-known" keep their bigrams. */
-const JOIN = 3;
 
 /** The kind of every code unit, so the hashing loop classifies a character with one load. */
 const CHAR_KIND = new Uint8Array(0x10000);
@@ -173,14 +156,21 @@ export class FeatureExtractor {
   /** Offset → position in bounds, written for the current bounds only. */
   private boundAt = new Int32Array(4096);
   private repeated = false;
-  private readonly units = new CodeUnits();
+  private readonly kernel = new FeatureKernel(CHAR_KIND);
+  /** `FeatureKernel.segment` flags of the spec, and the repeat marker's bucket. */
+  private readonly flags: number;
+  private readonly repeatHash: number;
 
   constructor(spec: FeatureSpec, windows?: WindowSpec, options: ExtractorOptions = {}) {
     checkFeatureSpec(spec, windows);
     this.spec = spec;
     this.windows = windows;
     this.shift = options.raw === true ? 0 : 32 - spec.bits;
-    this.buf = new Int32Array(4096);
+    this.buf = this.kernel.features;
+    const on = (g: number): boolean => spec.charMin <= g && spec.charMax >= g;
+    this.flags = (on(3) ? G3 : 0) | (on(4) ? G4 : 0) | (on(5) ? G5 : 0) | (spec.wordNgrams >= 2 ? BIGRAMS : 0) |
+      (spec.skipBigrams === true ? SKIPS : 0) | (spec.repeatMarker === true ? REPEATS : 0);
+    this.repeatHash = Math.imul(SALT_REPEAT, GOLDEN) >>> this.shift;
   }
 
   /** Features and scoring ranges of `text`. */
@@ -260,117 +250,21 @@ export class FeatureExtractor {
     }
   }
 
-  private ensure(extra: number): void {
-    if (this.n + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.n + extra) size *= 2;
-    const next = new Int32Array(size);
-    next.set(this.buf.subarray(0, this.n));
-    this.buf = next;
-  }
-
   private pushHash(h: number): void {
-    this.ensure(1);
+    this.buf = this.kernel.reserve(this.n + 1);
     this.buf[this.n++] = Math.imul(h, GOLDEN) >>> this.shift;
   }
 
   /**
    * Word unigrams/bigrams and character n-grams of one folded segment, in one
-   * pass. Character n-grams run over " text " (so word edges are part of the
-   * grams), hashed polynomially over the last five code units.
+   * pass (`kernels/features.wat`). Character n-grams run over " text " (so
+   * word edges are part of the grams), hashed polynomially over the last five
+   * code units.
    */
   private addSegment(s: string, block: number): void {
-    const len = s.length;
-    if (len === 0) return;
-    this.ensure(6 * (len + 2) + 8);
-    const buf = this.buf;
-    let n = this.n;
-    const shift = this.shift;
-    const bigrams = this.spec.wordNgrams >= 2;
-    const skips = this.spec.skipBigrams === true;
-    const repeats = this.spec.repeatMarker === true;
-    const repeatHash = Math.imul(SALT_REPEAT, GOLDEN) >>> shift;
-    let charRun = 0;
-    let wordRun = 0;
-    const g3on = this.spec.charMin <= 3 && this.spec.charMax >= 3;
-    const g4on = this.spec.charMin <= 4 && this.spec.charMax >= 4;
-    const g5on = this.spec.charMin <= 5 && this.spec.charMax >= 5;
-    let prev = 0;
-    let havePrev = false;
-    let prev2 = 0;
-    let havePrev2 = false;
-    let h = WORD_BASIS;
-    let inWord = false;
-    // a0 is the newest code unit of the window, a4 the oldest
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    let a4 = 0;
-    let nextMark = block > 0 ? block : Infinity;
-    // " s ": the unit at p is the newest character of the n-grams ending at p.
-    const units = this.units.load(s, 1);
-    for (let p = 0; p <= len + 1; p++) {
-      if (p === nextMark) {
-        this.marks.push(n);
-        nextMark += block;
-      }
-      const a0 = units[p]!;
-      if (repeats) charRun = a0 === a1 && a0 !== 32 ? charRun + 1 : 0;
-      if (charRun >= 24) {
-        // Deep inside a run of one character: a marker replaces the identical n-grams.
-        buf[n++] = repeatHash;
-        this.repeated = true;
-      } else {
-        const g3 = Math.imul(Math.imul(a2, CHAR_MUL) + a1, CHAR_MUL) + a0;
-        const g4 = Math.imul(a3, CHAR_MUL3) + g3;
-        if (p >= 2 && g3on) buf[n++] = Math.imul(g3 ^ SALT3, GOLDEN) >>> shift;
-        if (p >= 3 && g4on) buf[n++] = Math.imul(g4 ^ SALT4, GOLDEN) >>> shift;
-        if (p >= 4 && g5on) buf[n++] = Math.imul((Math.imul(a4, CHAR_MUL4) + g4) ^ SALT5, GOLDEN) >>> shift;
-      }
-      a4 = a3;
-      a3 = a2;
-      a2 = a1;
-      a1 = a0;
-      if (p === 0) continue;
-      const c = a0;
-      const kind = CHAR_KIND[c]!;
-      if (kind === WORD) {
-        h = Math.imul(h ^ c, FNV_PRIME);
-        inWord = true;
-        continue;
-      }
-      if (inWord) {
-        if (repeats) wordRun = havePrev && h === prev ? wordRun + 1 : 0;
-        if (wordRun >= 12) {
-          // The same word again and again: a marker replaces its unigram and bigram.
-          buf[n++] = repeatHash;
-          this.repeated = true;
-        } else {
-          buf[n++] = Math.imul(h ^ SALT_WORD, GOLDEN) >>> shift;
-          if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + h) ^ SALT_BIGRAM, GOLDEN) >>> shift;
-          if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + h) ^ SALT_SKIP, GOLDEN) >>> shift;
-        }
-        prev2 = prev;
-        havePrev2 = havePrev;
-        prev = h;
-        havePrev = true;
-        inWord = false;
-        h = WORD_BASIS;
-      }
-      if (kind === CJK) {
-        const w = Math.imul(WORD_BASIS ^ c, FNV_PRIME);
-        buf[n++] = Math.imul(w ^ SALT_WORD, GOLDEN) >>> shift;
-        if (havePrev && bigrams) buf[n++] = Math.imul((Math.imul(prev, BIGRAM_MUL) + w) ^ SALT_BIGRAM, GOLDEN) >>> shift;
-        if (havePrev2 && skips) buf[n++] = Math.imul((Math.imul(prev2, BIGRAM_MUL) + w) ^ SALT_SKIP, GOLDEN) >>> shift;
-        prev2 = prev;
-        havePrev2 = havePrev;
-        prev = w;
-        havePrev = true;
-      } else if (kind === BREAK) {
-        havePrev = false;
-        havePrev2 = false;
-      }
-    }
-    this.n = n;
+    if (s.length === 0) return;
+    this.n = this.kernel.segment(s, this.n, block, this.flags, this.shift, this.repeatHash, this.marks);
+    this.buf = this.kernel.features;
+    if (this.kernel.repeated) this.repeated = true;
   }
 }

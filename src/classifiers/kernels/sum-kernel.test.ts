@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SUMS_WASM } from './_sums-wasm.js';
-import { compileWat, SUMS_SOURCE } from './build-kernels.js';
 import { PACKED_LANES, packTable, SumKernel } from './sum-kernel.js';
 
 /** Deterministic pseudo-random 32-bit integers (xorshift). */
@@ -36,11 +34,6 @@ function reference(table: Int8Array, lanes: number, bits: number, idx: Int32Arra
 }
 
 describe('SumKernel', () => {
-  it('embeds exactly the module its source compiles to', async () => {
-    const compiled = await compileWat(SUMS_SOURCE);
-    expect(Buffer.from(compiled).toString('base64')).toBe(SUMS_WASM);
-  });
-
   it.each([1, PACKED_LANES] as const)('sums %i lane(s) at every bound as a plain loop does', (lanes) => {
     const next = rng(7 + lanes);
     const bits = 12;

@@ -16,17 +16,7 @@
  * re-entrant (one model, one event loop).
  */
 import { SUMS_WASM } from './_sums-wasm.js';
-
-/** The engine's WebAssembly API, as far as it is used here (the project's type libraries do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { align, growTo, instantiate, WASM_PAGE, type WasmMemory } from './wasm.js';
 
 interface SumsExports {
   memory: WasmMemory;
@@ -36,16 +26,8 @@ interface SumsExports {
 
 /** Labels a bucket holds in a packed table; a model with 2..16 labels uses this layout. */
 export const PACKED_LANES = 16;
-const PAGE = 65536;
 /** Scratch bytes the packed kernel needs (see `sums.wat`), rounded up. */
 const WORK_BYTES = 256;
-
-let compiled: object | undefined;
-
-function sumsModule(): object {
-  compiled ??= new wasm.Module(Buffer.from(SUMS_WASM, 'base64'));
-  return compiled;
-}
 
 /**
  * A model's weight table inside WebAssembly memory of its own, laid out as:
@@ -71,10 +53,10 @@ export class SumKernel {
     if (table.length !== lanes * 2 ** bits) throw new Error(`sum kernel: a table of ${2 ** bits} buckets × ${lanes} needs ${lanes * 2 ** bits} bytes, got ${table.length}`);
     this.lanes = lanes;
     this.shift = 32 - bits;
-    this.exports = new wasm.Instance(sumsModule(), {}).exports as unknown as SumsExports;
+    this.exports = instantiate<SumsExports>(SUMS_WASM);
     this.work = align(table.length, 16);
     this.base = this.work + WORK_BYTES;
-    this.grow(this.base + PAGE);
+    growTo(this.exports.memory, this.base + WASM_PAGE);
     new Int8Array(this.exports.memory.buffer, 0, table.length).set(table);
     this.i32 = new Int32Array(this.exports.memory.buffer);
     this.f64 = new Float64Array(this.exports.memory.buffer);
@@ -92,8 +74,7 @@ export class SumKernel {
     const idxAt = align(at + 4 * nb, 16);
     const outAt = align(idxAt + 4 * idx.length, 16);
     const end = outAt + 8 * nb * this.lanes;
-    if (end > this.exports.memory.buffer.byteLength) {
-      this.grow(end);
+    if (growTo(this.exports.memory, end)) {
       this.i32 = new Int32Array(this.exports.memory.buffer);
       this.f64 = new Float64Array(this.exports.memory.buffer);
     }
@@ -102,12 +83,6 @@ export class SumKernel {
     if (this.lanes === 1) this.exports.single(0, idxAt, at, nb, this.shift, outAt);
     else this.exports.packed(0, idxAt, at, nb, this.shift, outAt, this.work);
     return this.f64.subarray(outAt >> 3, (outAt >> 3) + nb * this.lanes);
-  }
-
-  private grow(bytes: number): void {
-    const memory = this.exports.memory;
-    const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-    if (pages > 0) memory.grow(pages);
   }
 }
 
@@ -120,8 +95,4 @@ export function packTable(q: Int8Array, k: number): Int8Array {
     for (let j = 0; j < k; j++) out[b * PACKED_LANES + j] = q[b * k + j]!;
   }
   return out;
-}
-
-function align(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }
