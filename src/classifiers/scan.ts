@@ -1,4 +1,4 @@
-import { CodeUnits } from './code-units.js';
+import * as K from './kernels/scan-kernel.js';
 import { LETTER_BIGRAMS } from './letter-bigrams.js';
 import { isMark } from './unicode-tables.js';
 
@@ -69,8 +69,6 @@ export interface TextStats {
 
 /** Letter symbols: 0 is a word boundary, 1..26 the letters a..z. */
 const SYMBOLS = 27;
-/** One word adds at most this much evidence, so one odd token (a link, a name, a code) cannot make a passage look encoded. */
-const WORD_CAP = 5;
 
 function rot13Symbol(x: number): number {
   return x === 0 ? 0 : ((x - 1 + 13) % 26) + 1;
@@ -79,6 +77,14 @@ function rot13Symbol(x: number): number {
 /**
  * Per bigram (a, b) at 2·(a·27 + b): log P(read as rot13'd English) − log P(English),
  * then the same for reversed English, in nats.
+ *
+ * The scan keeps, per encoding, the best run of consecutive words (a
+ * maximum-sum segment), so an encoded passage inside plain text is found as
+ * surely as a wholly encoded text: letters add their bigram's entry to the
+ * word's score (symbol 0 before the first letter); at the word's end its
+ * last letter's bigram to the boundary is added, the score is capped at 5
+ * nats (one odd token such as a link, a name or a code cannot make a passage
+ * look encoded), and the run is max(0, run + score).
  */
 const LLR = new Float64Array(2 * SYMBOLS * SYMBOLS);
 for (let a = 0; a < SYMBOLS; a++) {
@@ -89,27 +95,6 @@ for (let a = 0; a < SYMBOLS; a++) {
     LLR[2 * (a * SYMBOLS + b) + 1] = (LETTER_BIGRAMS[b * SYMBOLS + a]! - plain) / 100;
   }
 }
-
-/**
- * Evidence that words are rot13'd or reversed English, kept per encoding as
- * the best run of consecutive words (a maximum-sum segment, Kadane), so an
- * encoded passage inside plain text is found as surely as a wholly encoded
- * text. Letters add `LLR` entries to a word's score as they come (symbol 0
- * before the first letter); at a word's end, `wordEvidence` closes it with
- * its last letter's bigram to the boundary and caps it, and `extendRun`
- * adds it to the run. The scanners keep this state in locals: an object
- * holding it made the per-letter step about half again as slow.
- */
-function wordEvidence(score: number, last: number, encoding: 0 | 1): number {
-  return Math.min(WORD_CAP, score + LLR[2 * last * SYMBOLS + encoding]!);
-}
-
-function extendRun(run: number, word: number): number {
-  return Math.max(0, run + word);
-}
-
-/** The scanned text's code units (see `CodeUnits`); neither scanner calls the other. */
-const units = new CodeUnits();
 
 const HINT_SLOTS = 1024;
 const hintKeys = new Int32Array(HINT_SLOTS);
@@ -128,7 +113,7 @@ function rot13Word(w: string): string {
   return w.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97));
 }
 
-/** FNV-1a of a word, odd so that 0 marks an empty slot; the scanners compute it letter by letter. */
+/** FNV-1a of a word, odd so that 0 marks an empty slot; the scan kernel computes it letter by letter. */
 function wordHash(word: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
@@ -141,16 +126,6 @@ function addHint(word: string, flag: number): void {
   while (hintKeys[slot] !== 0 && hintKeys[slot] !== h) slot = (slot + 1) & (HINT_SLOTS - 1);
   hintKeys[slot] = h;
   hintVals[slot] = hintVals[slot]! | flag;
-}
-
-function hintOf(h: number): number {
-  let slot = h & (HINT_SLOTS - 1);
-  for (;;) {
-    const k = hintKeys[slot]!;
-    if (k === h) return hintVals[slot]!;
-    if (k === 0) return 0;
-    slot = (slot + 1) & (HINT_SLOTS - 1);
-  }
 }
 
 /**
@@ -203,49 +178,8 @@ type Hints = Pick<TextStats, 'english' | 'rot13' | 'reversed' | 'nato' | 'rot13E
 
 /** Counts hint words and encoding evidence only (used again on rewritten or decoded text). */
 export function countHints(s: string): Hints {
-  const out: Hints = { english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0, reversedEvidence: 0 };
-  let prev = 0;
-  let rot = 0;
-  let rev = 0;
-  let runRot = 0;
-  let runRev = 0;
-  let bestRot = 0;
-  let bestRev = 0;
-  let h = 0x811c9dc5;
-  let inWord = false;
-  const len = s.length;
-  const u = units.load(s, 0);
-  for (let i = 0; i <= len; i++) {
-    const c = u[i]!;
-    if (c >= 97 && c <= 122) {
-      h = Math.imul(h ^ c, 0x01000193);
-      const k = 2 * (prev * SYMBOLS + c - 96);
-      rot += LLR[k]!;
-      rev += LLR[k + 1]!;
-      prev = c - 96;
-      inWord = true;
-    } else if (inWord) {
-      runRot = extendRun(runRot, wordEvidence(rot, prev, 0));
-      runRev = extendRun(runRev, wordEvidence(rev, prev, 1));
-      if (runRot > bestRot) bestRot = runRot;
-      if (runRev > bestRev) bestRev = runRev;
-      prev = 0;
-      rot = 0;
-      rev = 0;
-      const f = hintOf(h | 1);
-      if (f !== 0) {
-        if (f & HINT_ENGLISH) out.english++;
-        if (f & HINT_ROT13) out.rot13++;
-        if (f & HINT_REVERSED) out.reversed++;
-        if (f & HINT_NATO) out.nato++;
-      }
-      h = 0x811c9dc5;
-      inWord = false;
-    }
-  }
-  out.rot13Evidence = bestRot;
-  out.reversedEvidence = bestRev;
-  return out;
+  const { english, rot13, reversed, nato, rot13Evidence, reversedEvidence } = scanText(s);
+  return { english, rot13, reversed, nato, rot13Evidence, reversedEvidence };
 }
 
 const C_LOWER = 1;
@@ -257,6 +191,11 @@ const C_B64 = 32;
 const C_HEX = 64;
 const C_SEP = 128;
 const C_MORSE = 256;
+/** A combining mark (U+0300 and up). */
+const C_MARK = 512;
+/** Whitespace other than the plain space. */
+const C_WS = 1024;
+const C_BRAILLE = 2048;
 
 function classify(c: number): number {
   let f = 0;
@@ -272,151 +211,34 @@ function classify(c: number): number {
   return f;
 }
 
-/** Character classes of ASCII, looked up once per character on the hot path. */
-const ASCII_CLASS = Uint16Array.from({ length: 128 }, (_, c) => classify(c));
-
-/** Scans a lower-cased text once. See `TextStats`. */
-export function scanText(s: string): TextStats {
-  const st: TextStats = {
-    whitespace: false, leet: false, spaced: false, runs: [], hexRun: 0, binaryRun: false, morseTokens: 0,
-    percents: 0, escapes: 0, braille: false, english: 0, rot13: 0, reversed: 0, nato: 0, rot13Evidence: 0,
-    reversedEvidence: 0, words: 0, markStarts: 0,
-  };
-  const len = s.length;
-  const u = units.load(s, 0);
-  let prevSpace = true;
-  // encoding evidence (see `wordEvidence`)
-  let prev = 0;
-  let rot = 0;
-  let rev = 0;
-  let runRot = 0;
-  let runRev = 0;
-  // word state (letters/digits/leet symbols)
-  let wordLen = 0;
-  let letters = 0;
-  let leets = 0;
-  let singles = 0;
-  // ASCII-letter word hash for hints
-  let ah = 0x811c9dc5;
-  let aLen = 0;
-  // base64 run
-  let runStart = -1;
-  // separator-delimited token (hex pairs, morse)
-  let tokLen = 0;
-  let tokHex = true;
-  let hexRun = 0;
-  let tokMorse = true;
-  let bits = 0;
-  for (let i = 0; i <= len; i++) {
-    let c = u[i]!;
-    if (c >= 97 && c <= 122) {
-      // A run of lower-case ASCII letters, most of ordinary text: each letter has exactly the effect the
-      // general path below gives it (hint hash, word and base64 run, hex/morse token); then that path
-      // takes the character after the run.
-      if (runStart < 0) runStart = i;
-      const start = i;
-      do {
-        ah = Math.imul(ah ^ c, 0x01000193);
-        const k = 2 * (prev * SYMBOLS + c - 96);
-        rot += LLR[k]!;
-        rev += LLR[k + 1]!;
-        prev = c - 96;
-        if (c > 102 && !(c === 120 && tokLen === 1)) tokHex = false;
-        tokLen++;
-        c = u[++i]!;
-      } while (c >= 97 && c <= 122);
-      const run = i - start;
-      aLen += run;
-      wordLen += run;
-      letters += run;
-      tokMorse = false;
-      bits = 0;
-      prevSpace = false;
-    }
-    const f = c < 128 ? ASCII_CLASS[c]! : classify(c);
-    if (f & C_LOWER) {
-      ah = Math.imul(ah ^ c, 0x01000193);
-      const k = 2 * (prev * SYMBOLS + c - 96);
-      rot += LLR[k]!;
-      rev += LLR[k + 1]!;
-      prev = c - 96;
-      aLen++;
-    } else if (aLen > 0) {
-      runRot = extendRun(runRot, wordEvidence(rot, prev, 0));
-      runRev = extendRun(runRev, wordEvidence(rev, prev, 1));
-      if (runRot > st.rot13Evidence) st.rot13Evidence = runRot;
-      if (runRev > st.reversedEvidence) st.reversedEvidence = runRev;
-      prev = 0;
-      rot = 0;
-      rev = 0;
-      const h = hintOf(ah | 1);
-      if (h !== 0) {
-        if (h & HINT_ENGLISH) st.english++;
-        if (h & HINT_ROT13) st.rot13++;
-        if (h & HINT_REVERSED) st.reversed++;
-        if (h & HINT_NATO) st.nato++;
-      }
-      ah = 0x811c9dc5;
-      aLen = 0;
-    }
-    if (f & (C_ALNUM | C_LEET_SYMBOL)) {
-      if (wordLen === 0 && c >= 0x300 && isMark(c)) st.markStarts++;
-      wordLen++;
-      if (f & C_DIGIT) {
-        if (f & C_LEET_DIGIT) leets++;
-      } else if (f & C_ALNUM) letters++;
-      // A symbol counts when a word character follows ("h@ck", "@bout", not "hello!"), or as a final "$" after
-      // letters ("plant$"), as `deleet` reads it.
-      else if ((i + 1 < len && isAlnum(u[i + 1]!)) || (c === 36 && letters >= 2)) leets++;
-    } else {
-      if (wordLen > 0) {
-        st.words++;
-        if (leets > 0 && letters >= 1 && (letters >= 2 || leets >= 2)) st.leet = true;
-        if (wordLen === 1) {
-          if (++singles >= 4) st.spaced = true;
-        } else singles = 0;
-      }
-      wordLen = 0;
-      letters = 0;
-      leets = 0;
-      if (c === 32) {
-        if (prevSpace && i > 0 && i < len) st.whitespace = true;
-      } else if (c < 32 || c === 0x85 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000) {
-        st.whitespace = true;
-      }
-    }
-    prevSpace = c === 32;
-    if (f & C_B64) {
-      if (runStart < 0) runStart = i;
-    } else if (runStart >= 0) {
-      if (i - runStart >= 16) {
-        let end = i;
-        while (end < len && end - i < 2 && u[end] === 61) end++;
-        st.runs.push(runStart, end);
-      }
-      runStart = -1;
-    }
-    if (c === 48 || c === 49) {
-      if (++bits >= 8) st.binaryRun = true;
-    } else bits = 0;
-    if (c === 37) st.percents++;
-    else if (c === 92 || (c === 38 && i + 1 < len && u[i + 1] === 35)) st.escapes++;
-    else if (c >= 0x2800 && c <= 0x28ff) st.braille = true;
-    if (f & C_SEP) {
-      if (tokLen > 0) {
-        if (tokHex && (tokLen === 2 || tokLen === 4)) {
-          if (++hexRun > st.hexRun) st.hexRun = hexRun;
-        } else hexRun = 0;
-        if (tokMorse && tokLen <= 7) st.morseTokens++;
-      }
-      tokLen = 0;
-      tokHex = true;
-      tokMorse = true;
-    } else {
-      if (!(f & C_HEX) && !(c === 120 && tokLen === 1) && c !== 92) tokHex = false;
-      if (!(f & C_MORSE)) tokMorse = false;
-      tokLen++;
-    }
+/** Class bits of every UTF-16 code unit, as the scan kernel reads them. */
+function classTable(): Uint16Array {
+  const t = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    let f = classify(c);
+    if (c >= 0x300 && isMark(c)) f |= C_MARK;
+    if (c < 32 || c === 0x85 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000) f |= C_WS;
+    if (c >= 0x2800 && c <= 0x28ff) f |= C_BRAILLE;
+    t[c] = f;
   }
-  return st;
+  return t;
+}
+
+let kernel: K.ScanKernel | undefined;
+
+/**
+ * Scans a lower-cased text once (`kernels/scan.wat`). See `TextStats`.
+ * The kernel is made at first use: its class table takes a few milliseconds.
+ */
+export function scanText(s: string): TextStats {
+  kernel ??= new K.ScanKernel({ classes: classTable(), llr: LLR, hintKeys, hintVals });
+  const r = kernel.scan(s);
+  const n = r.counts;
+  return {
+    whitespace: n[K.WHITESPACE] === 1, leet: n[K.LEET] === 1, spaced: n[K.SPACED] === 1,
+    runs: r.runs.length === 0 ? [] : Array.from(r.runs), hexRun: n[K.HEX_RUN]!, binaryRun: n[K.BINARY_RUN] === 1,
+    morseTokens: n[K.MORSE_TOKENS]!, percents: n[K.PERCENTS]!, escapes: n[K.ESCAPES]!, braille: n[K.BRAILLE] === 1,
+    english: n[K.ENGLISH]!, rot13: n[K.ROT13]!, reversed: n[K.REVERSED]!, nato: n[K.NATO]!,
+    rot13Evidence: r.rot13Evidence, reversedEvidence: r.reversedEvidence, words: n[K.WORDS]!, markStarts: n[K.MARK_STARTS]!,
+  };
 }

@@ -1,7 +1,7 @@
 /**
- * Command line: rebuilds `_sums-wasm.ts` and `_features-wasm.ts`, the
- * WebAssembly modules compiled from `sums.wat` and `features.wat`, embedded
- * as base64 so that the runtime reads no file and needs no compiler.
+ * Command line: rebuilds the `_*-wasm.ts` files, the WebAssembly modules
+ * compiled from the `*.wat` sources beside them (`KERNELS`), embedded as
+ * base64 so that the runtime reads no file and needs no compiler.
  *
  *   node --import tsx src/classifiers/kernels/build-kernels.ts
  *
@@ -18,6 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const KERNELS = [
   { source: join(here, 'sums.wat'), output: join(here, '_sums-wasm.ts'), name: 'SUMS_WASM' },
   { source: join(here, 'features.wat'), output: join(here, '_features-wasm.ts'), name: 'FEATURES_WASM' },
+  { source: join(here, 'scan.wat'), output: join(here, '_scan-wasm.ts'), name: 'SCAN_WASM' },
 ] as const;
 
 /** The binary module of a text-format source, with SIMD and bulk memory. */
