@@ -24,7 +24,7 @@ describe('scanText', () => {
     expect(scanText('7h3').leet).toBe(true);
     expect(scanText('hello! $100').leet).toBe(false);
     // A superset of what deleet rewrites: "@user" and "80s" are flagged, and deleet leaves both alone.
-    expect(scanText("80s").leet).toBe(true);
+    expect(scanText('80s').leet).toBe(true);
     expect(scanText('@user').leet).toBe(true);
     expect(scanText('plant$').leet).toBe(true);
     expect(scanText('i g n o r e').spaced).toBe(true);
