@@ -179,9 +179,7 @@ function eachMatch(re: RegExp, s: string, fn: (m: string) => void): void {
  */
 export function decodeEmbedded(visible: string, folded: string, stats: TextStats): DecodedSpan[] {
   const spans: DecodedSpan[] = [];
-  const add = (kind: DecodedKind, text: string | undefined): void => {
-    if (text !== undefined && spans.length < MAX_SPANS) spans.push({ kind, text });
-  };
+  const add = (kind: DecodedKind, text: string | undefined): void => addSpan(spans, kind, text);
   const v = stats;
   for (let r = 0; r < v.runs.length && spans.length < MAX_SPANS; r += 2) {
     const run = visible.slice(v.runs[r]!, v.runs[r + 1]!);
@@ -221,18 +219,33 @@ export function decodeEmbedded(visible: string, folded: string, stats: TextStats
       add('nato', letters.length >= MIN_DECODED ? letters : undefined);
     });
   }
-  // Rot13 and reversed text are decoded whole: when a run of words reads far better decoded (letter statistics),
-  // or when hint words say the text is mostly encoded or holds an encoded passage (three hint words or more).
-  const decodeWhole = (kind: DecodedKind, evident: boolean, hints: number, transform: (s: string) => string): void => {
-    if (evident) return add(kind, transform(folded));
-    if (!((hints >= 2 && hints > v.english) || hints >= 3)) return;
-    const r = transform(folded);
-    const gained = countHints(r).english;
-    if (gained > v.english + 1 || (hints >= 3 && gained >= 3)) add(kind, r);
-  };
   // Reversed Indic or Thai text is also told by its vowel signs and tone marks standing before their letters.
   const reversedMarks = v.markStarts >= MARK_STARTS && MARK_STARTS_SHARE * v.markStarts >= v.words;
-  decodeWhole('rot13', v.rot13Evidence >= ENCODED_EVIDENCE, v.rot13, rot13);
-  decodeWhole('reversed', reversedMarks || v.reversedEvidence >= ENCODED_EVIDENCE, v.reversed, (s) => [...s].reverse().join(''));
+  decodeWhole(spans, folded, v, 'rot13', v.rot13Evidence >= ENCODED_EVIDENCE, v.rot13, rot13);
+  decodeWhole(spans, folded, v, 'reversed', reversedMarks || v.reversedEvidence >= ENCODED_EVIDENCE, v.reversed, reverse);
   return spans;
+}
+
+function addSpan(spans: DecodedSpan[], kind: DecodedKind, text: string | undefined): void {
+  if (text !== undefined && spans.length < MAX_SPANS) spans.push({ kind, text });
+}
+
+/**
+ * Rot13 and reversed text are decoded whole: when a run of words reads far
+ * better decoded (letter statistics, `evident`), or when hint words say the
+ * text is mostly encoded or holds an encoded passage (three hint words or more).
+ */
+function decodeWhole(
+  spans: DecodedSpan[], folded: string, v: TextStats, kind: DecodedKind, evident: boolean, hints: number,
+  transform: (s: string) => string,
+): void {
+  if (evident) return addSpan(spans, kind, transform(folded));
+  if (!((hints >= 2 && hints > v.english) || hints >= 3)) return;
+  const r = transform(folded);
+  const gained = countHints(r).english;
+  if (gained > v.english + 1 || (hints >= 3 && gained >= 3)) addSpan(spans, kind, r);
+}
+
+function reverse(s: string): string {
+  return [...s].reverse().join('');
 }

@@ -82,6 +82,14 @@ for (let c = 0; c < 0x10000; c++) {
   CHAR_KIND[c] = c >= 0x3040 && isCjk(c) ? CJK : isWordChar(c) ? WORD : c === 32 || c === 39 || c === 45 ? JOIN : BREAK;
 }
 
+/** Appends `offset` to the first `nb` bounds unless it is not past the last; returns the new count. */
+function addBound(bounds: Int32Array, at: Int32Array, nb: number, offset: number): number {
+  if (nb > 0 && bounds[nb - 1]! >= offset) return nb;
+  at[offset] = nb;
+  bounds[nb] = offset;
+  return nb + 1;
+}
+
 /**
  * Spans of a long text that are scored on their own (see `Extraction.ranges`).
  * The normalised text is cut into blocks of `block` characters; a window
@@ -210,16 +218,10 @@ export class FeatureExtractor {
     if (this.boundAt.length <= this.n) this.boundAt = new Int32Array((this.n + 1) * 2);
     const bounds = this.boundBuf;
     const at = this.boundAt;
-    let nb = 0;
-    const add = (offset: number): void => {
-      if (nb > 0 && bounds[nb - 1]! >= offset) return;
-      at[offset] = nb;
-      bounds[nb++] = offset;
-    };
-    add(0);
-    if (this.windows !== undefined && r.length > 0) for (const m of this.marks) add(m);
-    add(mainEnd);
-    for (let i = 1; i < r.length; i += 2) if (r[i]! > mainEnd) add(r[i]!);
+    let nb = addBound(bounds, at, 0, 0);
+    if (this.windows !== undefined && r.length > 0) for (const m of this.marks) nb = addBound(bounds, at, nb, m);
+    nb = addBound(bounds, at, nb, mainEnd);
+    for (let i = 1; i < r.length; i += 2) if (r[i]! > mainEnd) nb = addBound(bounds, at, nb, r[i]!);
     const ranges = this.rangeBuf;
     const spans = this.spanBuf;
     ranges[0] = 0;
