@@ -47,6 +47,7 @@ export class WordTable {
   private readonly stamp: Uint32Array;
   private readonly slot: Int32Array;
   private generation = 0;
+  private readonly isWord = wordCharTable();
   private readonly bag: WordBag = { distinct: 0, known: 0, weight: 0, rows: new Int32Array(256), weights: new Float64Array(256) };
 
   /** `words` most frequent first; of two equal spellings the first wins. */
@@ -90,15 +91,16 @@ export class WordTable {
     let weight = 0;
     const generation = (this.generation = (this.generation + 1) >>> 0 || 1);
     const n = normalized.length;
+    const isWord = this.isWord;
     let i = 0;
     while (i < n) {
-      while (i < n && !isWordChar(normalized.charCodeAt(i))) i++;
+      while (i < n && isWord[normalized.charCodeAt(i)] !== 1) i++;
       const start = i;
       let h = FNV_BASIS;
       let f = FP_BASIS;
       while (i < n) {
         const c = normalized.charCodeAt(i);
-        if (!isWordChar(c)) break;
+        if (isWord[c] !== 1) break;
         h = Math.imul(h ^ c, FNV_PRIME);
         f = Math.imul(f + c, FP_PRIME) ^ (f >>> 15);
         i++;
@@ -158,12 +160,15 @@ function grow(bag: WordBag): void {
   bag.weights = weights;
 }
 
-/**
- * Letters, digits and marks. ASCII is decided inline; other characters by
- * one Unicode test, the slow path only for non-Latin text.
- */
-function isWordChar(c: number): boolean {
-  if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
-  return WORD_CHAR.test(String.fromCharCode(c));
+/** Letters, digits and marks: one byte per UTF-16 code unit (lone surrogate halves are none of them). */
+let wordChars: Uint8Array | undefined;
+
+/** Built when the first table is (6 ms), not when this module loads. */
+function wordCharTable(): Uint8Array {
+  if (wordChars === undefined) {
+    const re = /[\p{L}\p{N}\p{M}]/u;
+    wordChars = new Uint8Array(0x10000);
+    for (let c = 0; c < 0x10000; c++) wordChars[c] = re.test(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return wordChars;
 }
-const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
