@@ -19,6 +19,8 @@ import { evaluate } from './evaluate.js';
 import { renderJson, renderMarkdown } from './report.js';
 import { cardMetrics, updateCard } from './cards.js';
 import { renderRobustness, robustness } from './robustness.js';
+import { languageFlags, renderLanguageFlags } from './languages.js';
+import type { Classifier } from '../classifiers/model.js';
 import { modelTargets, type TargetResult } from './targets.js';
 
 function targetTable(results: TargetResult[]): string {
@@ -46,6 +48,9 @@ function main(): void {
   const root = packageRoot();
   const heldoutPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-scary.heldout.jsonl');
   const heldout: LabelledRecord[] = loadJsonl(heldoutPath);
+  const multilingualPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-multilingual.heldout.jsonl');
+  const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
+  const scored = new Map<ClassifierName, Classifier>();
   const targets: TargetResult[] = [];
   const robust = new Map<ClassifierName, string>();
   const modelsDir = values.models !== undefined ? resolve(values.models) : undefined;
@@ -53,11 +58,12 @@ function main(): void {
   const report = evaluate({
     ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
     modelsDir,
-    extraSets: [heldoutPath],
+    extraSets: [heldoutPath, multilingualPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
       const model = loadClassifier(name, modelsDir);
-      targets.push(...modelTargets(name, model, rows, heldout));
+      targets.push(...modelTargets(name, model, rows, heldout, multilingual));
+      scored.set(name, model);
       if (name !== 'moderation') robust.set(name, renderRobustness(name, robustness(model, name, records)));
     },
   });
@@ -75,6 +81,12 @@ function main(): void {
     '## Obfuscation robustness',
     '',
     ...robust.values(),
+    '## Other languages',
+    '',
+    renderLanguageFlags(
+      `Benign everyday prompts in other languages (\`${relative(root, multilingualPath)}\`, hand-written, never fitted), flagged by any label at the default thresholds:`,
+      languageFlags(scored, multilingual),
+    ),
   ].join('\n');
   const md = join(root, 'docs', 'classifier-eval.md');
   const json = join(root, 'docs', 'classifier-eval.json');

@@ -49,8 +49,17 @@ function recallTarget(
 
 const benign = (r: LabelledRecord): boolean => r.labels.benign === 1;
 
-/** Targets computable from one model's scores; `heldout` is the benign-but-scary set. */
-export function modelTargets(name: ClassifierName, model: Classifier, rows: Scored, heldout: readonly LabelledRecord[]): TargetResult[] {
+function flagRate(model: Classifier, records: readonly LabelledRecord[]): number {
+  return records.filter((r) => model.flagged(model.score(r.text)).length > 0).length / records.length;
+}
+
+/**
+ * Targets computable from one model's scores; `heldout` is the benign-but-scary
+ * set, `multilingual` the benign non-English prompts (both hand-written, never fitted).
+ */
+export function modelTargets(
+  name: ClassifierName, model: Classifier, rows: Scored, heldout: readonly LabelledRecord[], multilingual: readonly LabelledRecord[] = [],
+): TargetResult[] {
   const out: TargetResult[] = [];
   const all = (): boolean => true;
   if (name === 'injection') {
@@ -92,8 +101,14 @@ export function modelTargets(name: ClassifierName, model: Classifier, rows: Scor
     out.push({ model: name, name: 'moderation AUPRC, mean over categories', definition: `categories with validation positives: ${covered.join(', ')}`, value: mean, target: 0.8, direction: '≥', met: mean >= 0.8 });
   }
   if (heldout.length > 0) {
-    const flagged = heldout.filter((r) => model.flagged(model.score(r.text)).length > 0).length / heldout.length;
+    const flagged = flagRate(model, heldout);
     out.push({ model: name, name: `${name}: benign-but-scary flagged`, definition: `hand-written held-out set (${heldout.length} texts), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
+  }
+  if (multilingual.length > 0) {
+    // The issue's bar for benign prompts that look risky, held for everyday prompts in other languages too.
+    const flagged = flagRate(model, multilingual);
+    const languages = new Set(multilingual.map((r) => r.meta.language)).size;
+    out.push({ model: name, name: `${name}: benign non-English prompts flagged`, definition: `hand-written held-out set (${multilingual.length} texts, ${languages} languages), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
   }
   return out;
 }
