@@ -12,7 +12,10 @@ import { packageRoot } from './paths.js';
 import { loadJsonl } from './training/data.js';
 import type { Classifier } from './model.js';
 
-const heldout = loadJsonl(join(packageRoot(), 'src', 'classifiers', 'training', 'extra', 'benign-scary.heldout.jsonl'));
+const extra = join(packageRoot(), 'src', 'classifiers', 'training', 'extra');
+const heldout = loadJsonl(join(extra, 'benign-scary.heldout.jsonl'));
+/** Everyday prompts in 19 languages, never fitted: the public data's non-English records are nearly all attacks. */
+const multilingual = loadJsonl(join(extra, 'benign-multilingual.heldout.jsonl'));
 
 function flaggedAs(model: Classifier, text: string, label: string): boolean {
   return model.flagged(model.score(text)).includes(label);
@@ -37,6 +40,13 @@ describe('shipped classifiers', () => {
     const model = loadClassifier(name);
     const flagged = heldout.filter((r) => model.flagged(model.score(r.text)).length > 0);
     expect(flagged.length / heldout.length, flagged.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
+  });
+
+  it.each(CLASSIFIER_NAMES)('%s flags at most 5%% of the held-out everyday prompts in other languages', (name) => {
+    const model = loadClassifier(name);
+    const flagged = multilingual.filter((r) => model.flagged(model.score(r.text)).length > 0);
+    expect(multilingual.length).toBeGreaterThanOrEqual(300);
+    expect(flagged.length / multilingual.length, flagged.map((r) => `${String(r.meta.language)}: ${r.text}`).join('\n')).toBeLessThanOrEqual(0.05);
   });
 });
 
