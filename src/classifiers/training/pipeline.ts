@@ -149,6 +149,8 @@ export function trainTask(
   const denseRecords: { text: string; y: Int8Array; w: number; lw?: Float32Array }[] = [];
   let augmented = 0;
   for (const r of fitRecords) {
+    // A weight of 0 leaves the dataset out of this task altogether (not even an augmentation draw).
+    if (task.datasetWeights?.[r.dataset] === 0) continue;
     const { y, w: lw } = taskLabelsWeighted(task, r, true);
     if (!hasKnown(y)) continue;
     note(r, 'train');
