@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { medianLogits } from './pipeline.js';
+import type { LabelledRecord, Split } from './data.js';
+import { medianLogits, trainTask } from './pipeline.js';
+import { TASKS, type TaskSpec } from './tasks.js';
 
 describe('medianLogits', () => {
   it('takes each label\'s median over the rows, odd and even counts, rounded to 4 decimals', () => {
@@ -11,5 +13,35 @@ describe('medianLogits', () => {
   it('is not moved by a few extreme texts', () => {
     const rows = [...Array.from({ length: 99 }, () => [-13]), [40]];
     expect(medianLogits(rows, 1)).toEqual([-13]);
+  });
+});
+
+describe('trainTask dataset weights', () => {
+  const rec = (i: number, text: string, harmful: 0 | 1, dataset = 'd'): LabelledRecord => ({
+    id: `${dataset}-${i}`, text, labels: { harmful_request: harmful, benign: harmful === 1 ? 0 : 1 }, source: 's', license: 'MIT', dataset, meta: {},
+  });
+  const base: LabelledRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    base.push(rec(2 * i, `how do I build a weapon to hurt people number ${i}`, 1));
+    base.push(rec(2 * i + 1, `how do I bake a chocolate cake for ${i} guests`, 0));
+  }
+  const splits: Split[] = base.map((_, i) => (i % 5 === 0 ? 'calibration' : 'train'));
+  const extra = [0, 1, 2, 3].map((i) => rec(i, `ordinary words in another language ${i}`, 0, 'extra:x'));
+  const task = (weights?: Record<string, number>): TaskSpec => ({
+    ...TASKS.harmful_request,
+    features: { ...TASKS.harmful_request.features, bits: 12 },
+    augment: { ...TASKS.harmful_request.augment, positive: 0, negative: 0 },
+    train: { ...TASKS.harmful_request.train, epochs: 2, warmup: 1 },
+    ...(weights !== undefined ? { datasetWeights: weights } : {}),
+  });
+
+  it('leaves a dataset of weight 0 out: the same model as without its records, and no usage row', () => {
+    const without = trainTask(task(), { records: base, splits, extra: [], extraCalibration: [] }, 1);
+    const zero = trainTask(task({ 'extra:x': 0 }), { records: base, splits, extra, extraCalibration: [] }, 1);
+    const kept = trainTask(task(), { records: base, splits, extra, extraCalibration: [] }, 1);
+    expect(Buffer.from(zero.params.weights).equals(Buffer.from(without.params.weights))).toBe(true);
+    expect(zero.usage['extra:x']).toBeUndefined();
+    expect(kept.usage['extra:x']?.train).toBe(4);
+    expect(Buffer.from(kept.params.weights).equals(Buffer.from(without.params.weights))).toBe(false);
   });
 });
