@@ -13,7 +13,7 @@
  * call; not re-entrant.
  */
 import { FEATURES_WASM } from './_features-wasm.js';
-import { align, growTo, instantiate, type WasmMemory } from './wasm.js';
+import { align, instantiate, KernelMemory, type WasmMemory } from './wasm.js';
 
 interface FeaturesExports {
   memory: WasmMemory;
@@ -45,11 +45,9 @@ const FEATURES = INFO + 16;
 export class FeatureKernel {
   private readonly exports: FeaturesExports;
   /** The feature buffer: `capacity` i32 at `FEATURES`. */
-  private capacity = 0;
-  private i32!: Int32Array;
-  private u16!: Uint16Array;
-  private bytes!: Buffer;
-  features!: Int32Array;
+  private capacity = 4096;
+  private readonly mem: KernelMemory;
+  features: Int32Array;
   /** Whether the last `segment` placed a repeat marker. */
   repeated = false;
 
@@ -57,18 +55,19 @@ export class FeatureKernel {
   constructor(kinds: Uint8Array) {
     if (kinds.length !== KINDS_BYTES) throw new Error(`feature kernel: ${KINDS_BYTES} code-unit kinds expected, got ${kinds.length}`);
     this.exports = instantiate<FeaturesExports>(FEATURES_WASM);
-    this.reserve(4096);
+    this.mem = new KernelMemory(this.exports.memory, FEATURES + 4 * this.capacity);
+    this.features = new Int32Array(this.exports.memory.buffer, FEATURES, this.capacity);
     new Uint8Array(this.exports.memory.buffer, 0, KINDS_BYTES).set(kinds);
   }
 
   /** Makes room for `count` features in the buffer, keeping those written; returns the buffer. */
   reserve(count: number): Int32Array {
     if (count > this.capacity) {
-      let capacity = Math.max(this.capacity, 4096);
+      let capacity = this.capacity;
       while (capacity < count) capacity *= 2;
       // The scratch after the buffer moves with it; the features stay where they are.
       this.capacity = capacity;
-      this.memoryFor(0);
+      this.memoryFor(FEATURES + 4 * capacity);
     }
     return this.features;
   }
@@ -85,25 +84,22 @@ export class FeatureKernel {
     const maxMarks = block > 0 ? Math.floor((len + 2) / block) + 1 : 0;
     const unitsAt = align(marksAt + 4 * maxMarks, 4);
     this.memoryFor(unitsAt + 2 * (len + 2));
-    this.u16[unitsAt >> 1] = 32;
-    this.bytes.write(s, unitsAt + 2, 'utf16le');
-    this.u16[(unitsAt >> 1) + len + 1] = 32;
+    const mem = this.mem;
+    mem.u16[unitsAt >> 1] = 32;
+    mem.bytes.write(s, unitsAt + 2, 'utf16le');
+    mem.u16[(unitsAt >> 1) + len + 1] = 32;
     const end = this.exports.segment(unitsAt, len, FEATURES, n, block, marksAt, flags, shift, 0, repeatHash, INFO);
-    const count = this.i32[INFO >> 2]!;
-    for (let m = 0; m < count; m++) marks.push(this.i32[(marksAt >> 2) + m]!);
-    this.repeated = this.i32[(INFO >> 2) + 1] === 1;
+    const count = mem.i32[INFO >> 2]!;
+    for (let m = 0; m < count; m++) marks.push(mem.i32[(marksAt >> 2) + m]!);
+    this.repeated = mem.i32[(INFO >> 2) + 1] === 1;
     return end;
   }
 
-  /** Grows the memory to hold the buffer and `scratchEnd` bytes, and renews the views when it grew. */
-  private memoryFor(scratchEnd: number): void {
-    const memory = this.exports.memory;
-    const grew = growTo(memory, Math.max(scratchEnd, FEATURES + 4 * this.capacity));
-    if (grew || this.features === undefined || this.features.length !== this.capacity) {
-      this.i32 = new Int32Array(memory.buffer);
-      this.u16 = new Uint16Array(memory.buffer);
-      this.bytes = Buffer.from(memory.buffer);
-      this.features = new Int32Array(memory.buffer, FEATURES, this.capacity);
+  /** Grows the memory to `bytes` (at least the buffer), and renews the buffer's view when it grew or changed size. */
+  private memoryFor(bytes: number): void {
+    const grew = this.mem.grow(bytes);
+    if (grew || this.features.length !== this.capacity) {
+      this.features = new Int32Array(this.exports.memory.buffer, FEATURES, this.capacity);
     }
   }
 }

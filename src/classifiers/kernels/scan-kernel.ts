@@ -13,7 +13,7 @@
  * call the base64 runs and the text. Not re-entrant.
  */
 import { SCAN_WASM } from './_scan-wasm.js';
-import { align, growTo, instantiate, type WasmMemory } from './wasm.js';
+import { align, instantiate, KernelMemory, type WasmMemory } from './wasm.js';
 
 interface ScanExports {
   memory: WasmMemory;
@@ -67,20 +67,17 @@ const RUNS = OUT + 128;
 
 export class ScanKernel {
   private readonly exports: ScanExports;
-  private i32!: Int32Array;
-  private f64!: Float64Array;
-  private u16!: Uint16Array;
-  private bytes!: Buffer;
+  private readonly mem: KernelMemory;
 
   constructor(tables: ScanTables) {
     if (tables.classes.length !== 0x10000 || tables.llr.length !== 1458 || tables.hintKeys.length !== 1024 || tables.hintVals.length !== 1024) {
       throw new Error('scan kernel: tables of the wrong size');
     }
     this.exports = instantiate<ScanExports>(SCAN_WASM);
-    this.views(RUNS + 65536);
-    this.u16.set(tables.classes, CLASSES >> 1);
-    this.f64.set(tables.llr, LLR >> 3);
-    this.i32.set(tables.hintKeys, KEYS >> 2);
+    const mem = (this.mem = new KernelMemory(this.exports.memory, RUNS + 65536));
+    mem.u16.set(tables.classes, CLASSES >> 1);
+    mem.f64.set(tables.llr, LLR >> 3);
+    mem.i32.set(tables.hintKeys, KEYS >> 2);
     new Uint8Array(this.exports.memory.buffer, VALS, 1024).set(tables.hintVals);
   }
 
@@ -88,27 +85,17 @@ export class ScanKernel {
     const len = s.length;
     // A run takes at least 16 characters, so at most len/16 + 1 of them.
     const unitsAt = align(RUNS + 8 * (Math.floor(len / 16) + 1), 4);
-    this.views(unitsAt + 2 * (len + 1));
-    this.bytes.write(s, unitsAt, 'utf16le');
-    this.u16[(unitsAt >> 1) + len] = 32;
+    const mem = this.mem;
+    mem.grow(unitsAt + 2 * (len + 1));
+    mem.bytes.write(s, unitsAt, 'utf16le');
+    mem.u16[(unitsAt >> 1) + len] = 32;
     this.exports.scan(unitsAt, len, OUT, RUNS, CLASSES, LLR, KEYS, VALS);
-    const counts = this.i32.subarray(OUT >> 2, (OUT >> 2) + 16);
+    const counts = mem.i32.subarray(OUT >> 2, (OUT >> 2) + 16);
     return {
       counts,
-      rot13Evidence: this.f64[(OUT + 64) >> 3]!,
-      reversedEvidence: this.f64[(OUT + 72) >> 3]!,
-      runs: this.i32.subarray(RUNS >> 2, (RUNS >> 2) + 2 * counts[RUN_COUNT]!),
+      rot13Evidence: mem.f64[(OUT + 64) >> 3]!,
+      reversedEvidence: mem.f64[(OUT + 72) >> 3]!,
+      runs: mem.i32.subarray(RUNS >> 2, (RUNS >> 2) + 2 * counts[RUN_COUNT]!),
     };
-  }
-
-  /** Grows the memory to `bytes` and renews the views when it grew (or were never made). */
-  private views(bytes: number): void {
-    const memory = this.exports.memory;
-    if (growTo(memory, bytes) || this.bytes === undefined) {
-      this.i32 = new Int32Array(memory.buffer);
-      this.f64 = new Float64Array(memory.buffer);
-      this.u16 = new Uint16Array(memory.buffer);
-      this.bytes = Buffer.from(memory.buffer);
-    }
   }
 }

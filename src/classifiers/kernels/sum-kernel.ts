@@ -16,7 +16,7 @@
  * re-entrant (one model, one event loop).
  */
 import { SUMS_WASM } from './_sums-wasm.js';
-import { align, growTo, instantiate, WASM_PAGE, type WasmMemory } from './wasm.js';
+import { align, instantiate, KernelMemory, WASM_PAGE, type WasmMemory } from './wasm.js';
 
 interface SumsExports {
   memory: WasmMemory;
@@ -41,8 +41,7 @@ export class SumKernel {
   private readonly shift: number;
   private readonly work: number;
   private readonly base: number;
-  private i32: Int32Array;
-  private f64: Float64Array;
+  private readonly mem: KernelMemory;
 
   /**
    * `table`: with one lane, one int8 weight a bucket; with `PACKED_LANES`,
@@ -56,10 +55,8 @@ export class SumKernel {
     this.exports = instantiate<SumsExports>(SUMS_WASM);
     this.work = align(table.length, 16);
     this.base = this.work + WORK_BYTES;
-    growTo(this.exports.memory, this.base + WASM_PAGE);
+    this.mem = new KernelMemory(this.exports.memory, this.base + WASM_PAGE);
     new Int8Array(this.exports.memory.buffer, 0, table.length).set(table);
-    this.i32 = new Int32Array(this.exports.memory.buffer);
-    this.f64 = new Float64Array(this.exports.memory.buffer);
   }
 
   /**
@@ -74,15 +71,13 @@ export class SumKernel {
     const idxAt = align(at + 4 * nb, 16);
     const outAt = align(idxAt + 4 * idx.length, 16);
     const end = outAt + 8 * nb * this.lanes;
-    if (growTo(this.exports.memory, end)) {
-      this.i32 = new Int32Array(this.exports.memory.buffer);
-      this.f64 = new Float64Array(this.exports.memory.buffer);
-    }
-    this.i32.set(bounds, at >> 2);
-    this.i32.set(idx, idxAt >> 2);
+    const mem = this.mem;
+    mem.grow(end);
+    mem.i32.set(bounds, at >> 2);
+    mem.i32.set(idx, idxAt >> 2);
     if (this.lanes === 1) this.exports.single(0, idxAt, at, nb, this.shift, outAt);
     else this.exports.packed(0, idxAt, at, nb, this.shift, outAt, this.work);
-    return this.f64.subarray(outAt >> 3, (outAt >> 3) + nb * this.lanes);
+    return mem.f64.subarray(outAt >> 3, (outAt >> 3) + nb * this.lanes);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Instances of the embedded WebAssembly kernels, and growth of their memory.
+ * Instances of the embedded WebAssembly kernels, and their memory.
  *
  * The project's type libraries do not declare the engine's WebAssembly API;
  * the few parts used are typed here.
@@ -32,14 +32,41 @@ export function instantiate<E extends { memory: WasmMemory }>(base64: string): E
 }
 
 /**
- * Grows `memory` to at least `bytes`. True when it grew: every view of the
- * old buffer is then detached and must be made again.
+ * A kernel's memory with typed views over all of it. Growing the memory
+ * detaches every view of the old buffer, so views are taken from here, never
+ * kept elsewhere across a `grow`.
  */
-export function growTo(memory: WasmMemory, bytes: number): boolean {
-  const pages = Math.ceil(bytes / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
-  if (pages <= 0) return false;
-  memory.grow(pages);
-  return true;
+export class KernelMemory {
+  i32!: Int32Array;
+  u16!: Uint16Array;
+  f64!: Float64Array;
+  /** For writing strings as UTF-16 code units (`bytes.write(s, at, 'utf16le')`, lone surrogates kept). */
+  bytes!: Buffer;
+
+  constructor(
+    readonly memory: WasmMemory,
+    bytes: number,
+  ) {
+    this.grow(bytes);
+    this.renew();
+  }
+
+  /** Grows the memory to at least `bytes`. True when it grew: the views here are renewed, any other is detached. */
+  grow(bytes: number): boolean {
+    const pages = Math.ceil(bytes / WASM_PAGE) - this.memory.buffer.byteLength / WASM_PAGE;
+    if (pages <= 0) return false;
+    this.memory.grow(pages);
+    this.renew();
+    return true;
+  }
+
+  private renew(): void {
+    const buffer = this.memory.buffer;
+    this.i32 = new Int32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.bytes = Buffer.from(buffer);
+  }
 }
 
 export function align(n: number, to: number): number {
