@@ -26,7 +26,8 @@
  * hidden`, word-major), then float32 little-endian: the count weights
  * (hidden), b1 (hidden), W2 (hidden × labels, hidden-major), b2 (labels).
  */
-import { countFeature, WordTable } from './word-table.js';
+import { WordKernel } from './kernels/word-kernel.js';
+import { countFeature } from './word-table.js';
 
 /** What a model header says about its dense head. */
 export interface DenseHeadSpec {
@@ -57,8 +58,8 @@ export function denseFloatCount(hidden: number, k: number): number {
 }
 
 export class DenseHead {
-  private readonly words: WordTable;
-  private readonly table: Int8Array;
+  /** The word lookup, the table and the weighted row sums (`kernels/word-kernel.ts`). */
+  private readonly kernel: WordKernel;
   private readonly scale: Float64Array;
   private readonly countWeights: Float32Array;
   private readonly b1: Float32Array;
@@ -80,8 +81,7 @@ export class DenseHead {
     if (params.floats.length !== denseFloatCount(hidden, k)) throw new Error(`dense head: expected ${denseFloatCount(hidden, k)} weights, got ${params.floats.length}`);
     if (spec.scale.length !== hidden) throw new Error('dense head: one scale per hidden unit expected');
     if (spec.blend.length !== k) throw new Error(`dense head: ${spec.blend.length} blend weights for ${k} labels`);
-    this.words = new WordTable(params.words);
-    this.table = params.table;
+    this.kernel = new WordKernel(params.words, params.table, hidden);
     this.scale = Float64Array.from(spec.scale);
     let at = 0;
     const take = (n: number): Float32Array => params.floats.subarray(at, (at += n));
@@ -100,21 +100,15 @@ export class DenseHead {
   addTo(normalized: string, logits: Float64Array): void {
     const H = this.hidden;
     const h = this.h;
-    const bag = this.words.collect(normalized);
+    const bag = this.kernel.pool(normalized);
     if (bag.known === 0 || bag.weight === 0) {
       for (let j = 0; j < H; j++) h[j] = Math.max(0, this.b1[j]!);
     } else {
-      h.fill(0);
-      const q = this.table;
-      for (let t = 0; t < bag.distinct; t++) {
-        const base = bag.rows[t]! * H;
-        const w = bag.weights[t]!;
-        for (let j = 0; j < H; j++) h[j]! += w * q[base + j]!;
-      }
+      const sums = this.kernel.out;
       const c = countFeature(bag.known);
       const inv = 1 / bag.weight;
       for (let j = 0; j < H; j++) {
-        const s = h[j]! * inv * this.scale[j]! + this.countWeights[j]! * c + this.b1[j]!;
+        const s = sums[j]! * inv * this.scale[j]! + this.countWeights[j]! * c + this.b1[j]!;
         h[j] = s > 0 ? s : 0;
       }
     }

@@ -15,8 +15,8 @@
 
 /** Pooling layout version stored in model headers: bump when this contract or a pooled vector's layout changes. */
 export const POOLING = 'sif-mean-v1';
-const RANK_SHIFT = 100;
-const MAX_WORD = 40;
+export const RANK_SHIFT = 100;
+export const MAX_WORD = 40;
 
 /** The distinct known words of the last text collected: `rows[t]` with total weight `weights[t]`, t < distinct. */
 export interface WordBag {
@@ -71,6 +71,16 @@ export class WordTable {
     });
     this.stamp = new Uint32Array(words.length);
     this.slot = new Int32Array(words.length);
+  }
+
+  /**
+   * The lookup table as `collect` probes it, for a kernel that reads texts
+   * the same way (`kernels/word-kernel.ts`): (fingerprint, row) pairs, the
+   * shift that turns a word's slot hash into its first slot, and the number
+   * of rows.
+   */
+  layout(): { slots: Int32Array; shift: number; rows: number; isWord: Uint8Array } {
+    return { slots: this.slots, shift: this.shift, rows: this.stamp.length, isWord: this.isWord };
   }
 
   /** Row of the word with hash `h` and fingerprint `f`, or -1. */

@@ -19,6 +19,7 @@ export const KERNELS = [
   { source: join(here, 'sums.wat'), output: join(here, '_sums-wasm.ts'), name: 'SUMS_WASM' },
   { source: join(here, 'features.wat'), output: join(here, '_features-wasm.ts'), name: 'FEATURES_WASM' },
   { source: join(here, 'scan.wat'), output: join(here, '_scan-wasm.ts'), name: 'SCAN_WASM' },
+  { source: join(here, 'words.wat'), output: join(here, '_words-wasm.ts'), name: 'WORDS_WASM' },
 ] as const;
 
 /** The binary module of a text-format source, with SIMD and bulk memory. */
