@@ -10,5 +10,5 @@
 export { evaluate, evalLabel, LENGTH_BUCKETS } from './evaluate.js';
 export type { EvaluateOptions, EvaluationReport, ModelReport, LabelMetrics, SliceMetrics, ExtraSetMetrics } from './evaluate.js';
 export { renderMarkdown, renderJson } from './report.js';
-export { modelTargets, type TargetResult } from './targets.js';
+export { modelTargets, type HeldoutSets, type TargetResult } from './targets.js';
 export { atThreshold, averagePrecision, bestFbetaThreshold, recallAtFpr, rocAuc, thresholdAtFpr, type AtThreshold } from './metrics.js';

@@ -21,7 +21,7 @@ import { cardMetrics, updateCard } from './cards.js';
 import { renderRobustness, robustness } from './robustness.js';
 import { languageFlags, renderLanguageFlags } from './languages.js';
 import type { Classifier } from '../classifiers/model.js';
-import { modelTargets, type TargetResult } from './targets.js';
+import { modelTargets, type HeldoutSets, type TargetResult } from './targets.js';
 
 function targetTable(results: TargetResult[]): string {
   const rows = results.map((t) => {
@@ -46,10 +46,13 @@ function main(): void {
     },
   });
   const root = packageRoot();
-  const heldoutPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-scary.heldout.jsonl');
-  const heldout: LabelledRecord[] = loadJsonl(heldoutPath);
-  const multilingualPath = join(root, 'src', 'classifiers', 'training', 'extra', 'benign-multilingual.heldout.jsonl');
+  const extraDir = join(root, 'src', 'classifiers', 'training', 'extra');
+  const heldoutPath = join(extraDir, 'benign-scary.heldout.jsonl');
+  const multilingualPath = join(extraDir, 'benign-multilingual.heldout.jsonl');
+  const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
+  const hijackPath = join(extraDir, 'injection-hijack.heldout.jsonl');
   const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
+  const sets: HeldoutSets = { scary: loadJsonl(heldoutPath), multilingual, steering: loadJsonl(steeringPath), hijack: loadJsonl(hijackPath) };
   const scored = new Map<ClassifierName, Classifier>();
   const targets: TargetResult[] = [];
   const robust = new Map<ClassifierName, string>();
@@ -58,11 +61,11 @@ function main(): void {
   const report = evaluate({
     ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
     modelsDir,
-    extraSets: [heldoutPath, multilingualPath],
+    extraSets: [heldoutPath, multilingualPath, steeringPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
       const model = loadClassifier(name, modelsDir);
-      targets.push(...modelTargets(name, model, rows, heldout, multilingual));
+      targets.push(...modelTargets(name, model, rows, sets));
       scored.set(name, model);
       if (name !== 'moderation') robust.set(name, renderRobustness(name, robustness(model, name, records)));
     },

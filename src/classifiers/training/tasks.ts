@@ -168,7 +168,9 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     ],
     // Their moderation labels describe what a request asks for, not harmful content itself.
     // 0.5 (was 0.3): with the averaged fits below, slightly higher "any" AUPRC and fewer flagged benign texts.
-    datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5 },
+    // The benign steering prompts were written for the injection model's false positives; this model flagged none
+    // of the held-out ones, so it is not trained on them and stays as it was.
+    datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5, 'extra:benign-steering': 0 },
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
     // No class re-weighting (rare categories up-weighted fired on everyday chat), a
     // stronger L2, and strong short-text shrinkage (short chat turns were the main
