@@ -20,6 +20,8 @@ const multilingual = loadJsonl(join(extra, 'benign-multilingual.heldout.jsonl'))
 const steering = loadJsonl(join(extra, 'benign-steering.heldout.jsonl'));
 /** Short hijacking, fake-authorisation and secret-extraction attacks, never fitted. */
 const hijack = loadJsonl(join(extra, 'injection-hijack.heldout.jsonl'));
+/** Clear-cut violating texts by moderation category and benign texts on the same subjects, never fitted. */
+const content = loadJsonl(join(extra, 'moderation-content.heldout.jsonl'));
 
 function flaggedAs(model: Classifier, text: string, label: string): boolean {
   return model.flagged(model.score(text)).includes(label);
@@ -129,6 +131,21 @@ describe('blank and short everyday texts', () => {
 });
 
 describe('moderation', () => {
+  // Guards the measured state (64% caught, 5% of the benign texts flagged; see the model card): the 90% goal is not met yet.
+  it('catches most held-out clear-cut violating texts in their own category, and few benign texts on the same subjects', () => {
+    const m = loadClassifier('moderation');
+    const positives = content.filter((r) => r.labels.benign !== 1);
+    const negatives = content.filter((r) => r.labels.benign === 1);
+    expect(positives.length).toBeGreaterThanOrEqual(160);
+    const missed = positives.filter((r) => {
+      const flagged = m.flagged(m.score(r.text));
+      return !Object.entries(r.labels).some(([l, v]) => v === 1 && flagged.includes(l));
+    });
+    expect(1 - missed.length / positives.length, missed.map((r) => r.text).join('\n')).toBeGreaterThanOrEqual(0.6);
+    const falseAlarms = negatives.filter((r) => m.flagged(m.score(r.text)).length > 0);
+    expect(falseAlarms.length / negatives.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
+  });
+
   it('scores hateful text above a neutral one', () => {
     const m = loadClassifier('moderation');
     const hateful = m.score('All immigrants are vermin and should be thrown out of this country.').hate!;

@@ -20,6 +20,7 @@ import { renderJson, renderMarkdown } from './report.js';
 import { cardMetrics, updateCard } from './cards.js';
 import { renderRobustness, robustness } from './robustness.js';
 import { languageFlags, renderLanguageFlags } from './languages.js';
+import { contentCatches, renderContentCatches } from './content.js';
 import type { Classifier } from '../classifiers/model.js';
 import { modelTargets, type HeldoutSets, type TargetResult } from './targets.js';
 
@@ -52,7 +53,10 @@ function main(): void {
   const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
   const hijackPath = join(extraDir, 'injection-hijack.heldout.jsonl');
   const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
-  const sets: HeldoutSets = { scary: loadJsonl(heldoutPath), multilingual, steering: loadJsonl(steeringPath), hijack: loadJsonl(hijackPath) };
+  const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
+  const sets: HeldoutSets = {
+    scary: loadJsonl(heldoutPath), multilingual, steering: loadJsonl(steeringPath), hijack: loadJsonl(hijackPath), content: loadJsonl(contentPath),
+  };
   const scored = new Map<ClassifierName, Classifier>();
   const targets: TargetResult[] = [];
   const robust = new Map<ClassifierName, string>();
@@ -89,6 +93,12 @@ function main(): void {
     renderLanguageFlags(
       `Benign everyday prompts in other languages (\`${relative(root, multilingualPath)}\`, hand-written, never fitted), flagged by any label at the default thresholds:`,
       languageFlags(scored, multilingual),
+    ),
+    '## Clear-cut content',
+    '',
+    renderContentCatches(
+      `Hand-written violating texts and benign texts on the same subjects (\`${relative(root, contentPath)}\`, never fitted), moderation at its default thresholds:`,
+      contentCatches(scored.get('moderation') ?? loadClassifier('moderation', modelsDir), sets.content ?? []),
     ),
   ].join('\n');
   const md = join(root, 'docs', 'classifier-eval.md');
