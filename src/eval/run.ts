@@ -56,6 +56,7 @@ function main(): void {
   const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
   const sets: HeldoutSets = {
     scary: loadJsonl(heldoutPath), multilingual, steering: loadJsonl(steeringPath), hijack: loadJsonl(hijackPath), content: loadJsonl(contentPath),
+    requests: loadJsonl(join(extraDir, 'harmful-request.heldout.jsonl')),
   };
   const scored = new Map<ClassifierName, Classifier>();
   const targets: TargetResult[] = [];
