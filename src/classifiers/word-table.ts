@@ -76,8 +76,8 @@ export class WordTable {
   /**
    * The lookup table as `collect` probes it, for a kernel that reads texts
    * the same way (`kernels/word-kernel.ts`): (fingerprint, row) pairs, the
-   * shift that turns a word's slot hash into its first slot, and the number
-   * of rows.
+   * shift that turns a word's slot hash into its first slot, the number of
+   * rows, and which code units are word characters.
    */
   layout(): { slots: Int32Array; shift: number; rows: number; isWord: Uint8Array } {
     return { slots: this.slots, shift: this.shift, rows: this.stamp.length, isWord: this.isWord };

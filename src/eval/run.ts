@@ -51,11 +51,15 @@ function main(): void {
   const heldoutPath = join(extraDir, 'benign-scary.heldout.jsonl');
   const multilingualPath = join(extraDir, 'benign-multilingual.heldout.jsonl');
   const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
-  const hijackPath = join(extraDir, 'injection-hijack.heldout.jsonl');
-  const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
   const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
+  const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
+  // Hand-written, never fitted or used for thresholds (see the README beside them).
   const sets: HeldoutSets = {
-    scary: loadJsonl(heldoutPath), multilingual, steering: loadJsonl(steeringPath), hijack: loadJsonl(hijackPath), content: loadJsonl(contentPath),
+    scary: loadJsonl(heldoutPath),
+    multilingual,
+    steering: loadJsonl(steeringPath),
+    hijack: loadJsonl(join(extraDir, 'injection-hijack.heldout.jsonl')),
+    content: loadJsonl(contentPath),
     requests: loadJsonl(join(extraDir, 'harmful-request.heldout.jsonl')),
   };
   const scored = new Map<ClassifierName, Classifier>();
