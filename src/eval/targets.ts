@@ -6,6 +6,7 @@
 import type { Classifier } from '../classifiers/model.js';
 import { MODERATION_LABELS, type ClassifierName } from '../classifiers/labels.js';
 import type { LabelledRecord } from '../classifiers/training/data.js';
+import { contentCatches } from './content.js';
 import { evalLabel } from './evaluate.js';
 import { averagePrecision, recallAtFpr } from './metrics.js';
 
@@ -69,11 +70,6 @@ export interface HeldoutSets {
   requests?: readonly LabelledRecord[];
 }
 
-/** A record's moderation categories labelled 1. */
-function positiveCategories(r: LabelledRecord): string[] {
-  return MODERATION_LABELS.filter((l) => r.labels[l] === 1);
-}
-
 /** Targets computable from one model's scores and the hand-written held-out sets. */
 export function modelTargets(name: ClassifierName, model: Classifier, rows: Scored, sets: HeldoutSets = {}): TargetResult[] {
   const out: TargetResult[] = [];
@@ -134,15 +130,11 @@ export function modelTargets(name: ClassifierName, model: Classifier, rows: Scor
   }
   if (name === 'moderation' && content.length > 0) {
     // Our bars: clear-cut content is caught in one of its own categories, and benign texts on the same subjects are not flagged.
-    const positives = content.filter((r) => positiveCategories(r).length > 0);
-    const negatives = content.filter(benign);
-    const caught = positives.filter((r) => {
-      const flagged = model.flagged(model.score(r.text));
-      return positiveCategories(r).some((l) => flagged.includes(l));
-    }).length / Math.max(positives.length, 1);
-    out.push({ model: name, name: 'moderation: clear-cut violating texts caught in their category', definition: `hand-written held-out set (${positives.length} texts, 8 categories), default thresholds`, value: caught, target: 0.9, direction: '≥', met: caught >= 0.9 });
-    const flagged = flagRate(model, negatives);
-    out.push({ model: name, name: 'moderation: benign texts on the same subjects flagged', definition: `hand-written held-out set (${negatives.length} texts: news, history, sex education, clinical descriptions, idioms), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
+    const total = contentCatches(model, content).at(-1)!;
+    const caught = total.caught / Math.max(total.positives, 1);
+    out.push({ model: name, name: 'moderation: clear-cut violating texts caught in their category', definition: `hand-written held-out set (${total.positives} texts, 8 categories), default thresholds`, value: caught, target: 0.9, direction: '≥', met: caught >= 0.9 });
+    const flagged = total.falseAlarms / Math.max(total.negatives, 1);
+    out.push({ model: name, name: 'moderation: benign texts on the same subjects flagged', definition: `hand-written held-out set (${total.negatives} texts: news, history, sex education, clinical descriptions, idioms), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
   }
   if (name === 'harmful_request' && requests.length > 0) {
     // Our bars, as for moderation's clear-cut content.
