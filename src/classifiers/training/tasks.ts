@@ -121,7 +121,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     // The hand-written moderation content (insults, threats, explicit and graphic texts, and benign texts on those
     // subjects) and harmful requests were written for those models' misses; this model flagged 1 of the 240 held-out
     // moderation texts, so it is not trained on either and stays as it was.
-    datasetWeights: { benign_prompts: 8, 'extra:benign-vietnamese-swahili': 0, 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0 },
+    datasetWeights: { benign_prompts: 8, 'extra:benign-vietnamese-swahili': 0, 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0, 'extra:harmful-request-3': 0 },
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
     // No class re-weighting, a stronger L2 and more short-text shrinkage: fewer confident
     // scores on short chat turns, so recall at a fixed false-positive rate rises.
@@ -176,7 +176,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     // 0.5 (was 0.3): with the averaged fits below, slightly higher "any" AUPRC and fewer flagged benign texts.
     // The benign steering prompts were written for the injection model's false positives (this model flagged none of
     // the held-out ones), the harmful requests for harmful_request's misses: neither is trained here.
-    datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5, 'extra:benign-steering': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0 },
+    datasetWeights: { harmful_requests: 0.5, multijail_multilingual_requests: 0.5, 'extra:benign-steering': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0, 'extra:harmful-request-3': 0 },
     augment: { positive: 0.1, negative: 0.03, methods: ['leet', 'spaced', 'homoglyph', 'zero-width', 'case'], weight: 0.5 },
     // No class re-weighting (rare categories up-weighted fired on everyday chat), a
     // stronger L2, and strong short-text shrinkage (short chat turns were the main
