@@ -65,7 +65,9 @@ export function cardMetrics(
     '',
     '### Targets',
     '',
-    '| target | validation | goal | status |',
+    'On the validation split, or on the hand-written held-out set a row names (definitions in docs/classifier-eval.md).',
+    '',
+    '| target | measured | goal | status |',
     '|---|---:|---:|---|',
     ...targets.map((t) => {
       const v = t.name.includes('AUPRC') ? t.value.toFixed(4) : pct(t.value);

@@ -31,7 +31,7 @@ function targetTable(results: TargetResult[]): string {
     const n = t.positives !== undefined ? ` (${t.positives} pos / ${t.negatives} neg)` : '';
     return `| ${t.name} | ${v} | ${t.direction} ${goal} | ${t.met ? 'met' : '**not met**'} | ${t.definition}${n} |`;
   });
-  return ['| target | validation | goal | status | measured on |', '|---|---:|---:|---|---|', ...rows].join('\n');
+  return ['| target | measured | goal | status | measured on |', '|---|---:|---:|---|---|', ...rows].join('\n');
 }
 
 function main(): void {
@@ -85,8 +85,9 @@ function main(): void {
     '## Targets',
     '',
     'Measured on the validation split made from ../shared/data (20% of groups, never used for fitting, calibration or ' +
-      'threshold choice; it includes records whose licences keep them out of training). The project\'s own held-out ' +
-      'data may differ.',
+      'threshold choice; it includes records whose licences keep them out of training), or where a row says so on a ' +
+      'hand-written held-out set (`src/classifiers/training/extra/*.heldout.jsonl`, never fitted). The project\'s own ' +
+      'held-out data may differ.',
     '',
     targetTable(targets),
     '',
