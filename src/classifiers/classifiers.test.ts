@@ -145,7 +145,7 @@ describe('blank and short everyday texts', () => {
 });
 
 describe('moderation', () => {
-  // Guards the measured state (70% caught, 3.8% of the benign texts flagged; see the model card): the 90% goal is not met yet.
+  // Guards the measured state (76% caught, 3.8% of the benign texts flagged; see the model card): the 90% goal is not met yet.
   it('catches most held-out clear-cut violating texts in their own category, and few benign texts on the same subjects', () => {
     const m = loadClassifier('moderation');
     const positives = content.filter((r) => r.labels.benign !== 1);
@@ -155,7 +155,7 @@ describe('moderation', () => {
       const flagged = m.flagged(m.score(r.text));
       return !Object.entries(r.labels).some(([l, v]) => v === 1 && flagged.includes(l));
     });
-    expect(1 - missed.length / positives.length, missed.map((r) => r.text).join('\n')).toBeGreaterThanOrEqual(0.65);
+    expect(1 - missed.length / positives.length, missed.map((r) => r.text).join('\n')).toBeGreaterThanOrEqual(0.7);
     const falseAlarms = negatives.filter((r) => m.flagged(m.score(r.text)).length > 0);
     expect(falseAlarms.length / negatives.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
   });
