@@ -52,6 +52,7 @@ function main(): void {
   const multilingualPath = join(extraDir, 'benign-multilingual.heldout.jsonl');
   const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
   const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
+  const tasksPath = join(extraDir, 'benign-tasks.heldout.jsonl');
   const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
   // Hand-written, never fitted or used for thresholds (see the README beside them).
   const sets: HeldoutSets = {
@@ -59,6 +60,8 @@ function main(): void {
     multilingual,
     steering: loadJsonl(steeringPath),
     hijack: loadJsonl(join(extraDir, 'injection-hijack.heldout.jsonl')),
+    tasks: loadJsonl(tasksPath),
+    taskAttacks: loadJsonl(join(extraDir, 'injection-tasks.heldout.jsonl')),
     content: loadJsonl(contentPath),
     requests: loadJsonl(join(extraDir, 'harmful-request.heldout.jsonl')),
   };
@@ -70,7 +73,7 @@ function main(): void {
   const report = evaluate({
     ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
     modelsDir,
-    extraSets: [heldoutPath, multilingualPath, steeringPath],
+    extraSets: [heldoutPath, multilingualPath, steeringPath, tasksPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
       const model = loadClassifier(name, modelsDir);
