@@ -53,6 +53,7 @@ function main(): void {
   const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
   const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
   const tasksPath = join(extraDir, 'benign-tasks.heldout.jsonl');
+  const responsesPath = join(extraDir, 'benign-responses.heldout.jsonl');
   const multilingual: LabelledRecord[] = loadJsonl(multilingualPath);
   // Hand-written, never fitted or used for thresholds (see the README beside them).
   const sets: HeldoutSets = {
@@ -62,6 +63,7 @@ function main(): void {
     hijack: loadJsonl(join(extraDir, 'injection-hijack.heldout.jsonl')),
     tasks: loadJsonl(tasksPath),
     taskAttacks: loadJsonl(join(extraDir, 'injection-tasks.heldout.jsonl')),
+    responses: loadJsonl(responsesPath),
     content: loadJsonl(contentPath),
     requests: loadJsonl(join(extraDir, 'harmful-request.heldout.jsonl')),
   };
@@ -73,7 +75,7 @@ function main(): void {
   const report = evaluate({
     ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
     modelsDir,
-    extraSets: [heldoutPath, multilingualPath, steeringPath, tasksPath],
+    extraSets: [heldoutPath, multilingualPath, steeringPath, tasksPath, responsesPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
       const model = loadClassifier(name, modelsDir);
