@@ -16,6 +16,8 @@ const extra = join(packageRoot(), 'src', 'classifiers', 'training', 'extra');
 const heldout = loadJsonl(join(extra, 'benign-scary.heldout.jsonl'));
 /** Everyday prompts in 19 languages, never fitted: the public data's non-English records are nearly all attacks. */
 const multilingual = loadJsonl(join(extra, 'benign-multilingual.heldout.jsonl'));
+/** Benign texts naming identity groups (chat, posts, news, personal remarks, advocacy), never fitted. */
+const identity = loadJsonl(join(extra, 'benign-identity.heldout.jsonl'));
 /** A user's own instructions in an attacker's words ("Respond in JSON.", "Ignore my last message"), never fitted. */
 const steering = loadJsonl(join(extra, 'benign-steering.heldout.jsonl'));
 /** Short hijacking, fake-authorisation and secret-extraction attacks, never fitted. */
@@ -61,6 +63,14 @@ describe('shipped classifiers', () => {
     const flagged = multilingual.filter((r) => model.flagged(model.score(r.text)).length > 0);
     expect(multilingual.length).toBeGreaterThanOrEqual(300);
     expect(flagged.length / multilingual.length, flagged.map((r) => `${String(r.meta.language)}: ${r.text}`).join('\n')).toBeLessThanOrEqual(0.05);
+  });
+
+  for (const name of CLASSIFIER_NAMES) it(`${name} flags at most 5% of the held-out benign texts naming identity groups`, () => {
+    const model = loadClassifier(name);
+    const flagged = identity.filter((r) => model.flagged(model.score(r.text)).length > 0);
+    expect(identity.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(identity.map((r) => r.meta.group)).size).toBeGreaterThanOrEqual(20);
+    expect(flagged.length / identity.length, flagged.map((r) => `${String(r.meta.group)}: ${r.text}`).join('\n')).toBeLessThanOrEqual(0.05);
   });
 });
 

@@ -50,6 +50,7 @@ function main(): void {
   const extraDir = join(root, 'src', 'classifiers', 'training', 'extra');
   const heldoutPath = join(extraDir, 'benign-scary.heldout.jsonl');
   const multilingualPath = join(extraDir, 'benign-multilingual.heldout.jsonl');
+  const identityPath = join(extraDir, 'benign-identity.heldout.jsonl');
   const steeringPath = join(extraDir, 'benign-steering.heldout.jsonl');
   const contentPath = join(extraDir, 'moderation-content.heldout.jsonl');
   const tasksPath = join(extraDir, 'benign-tasks.heldout.jsonl');
@@ -59,6 +60,7 @@ function main(): void {
   const sets: HeldoutSets = {
     scary: loadJsonl(heldoutPath),
     multilingual,
+    identity: loadJsonl(identityPath),
     steering: loadJsonl(steeringPath),
     hijack: loadJsonl(join(extraDir, 'injection-hijack.heldout.jsonl')),
     tasks: loadJsonl(tasksPath),
@@ -75,7 +77,7 @@ function main(): void {
   const report = evaluate({
     ...(values.jsonl !== undefined ? { jsonl: values.jsonl } : { dataDir: values.data, split: values.split as Split | 'all' }),
     modelsDir,
-    extraSets: [heldoutPath, multilingualPath, steeringPath, tasksPath, responsesPath],
+    extraSets: [heldoutPath, multilingualPath, identityPath, steeringPath, tasksPath, responsesPath],
     onScores: (name: ClassifierName, records, scores) => {
       const rows = records.map((r, i) => ({ r, s: scores[i]! }));
       const model = loadClassifier(name, modelsDir);

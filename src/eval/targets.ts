@@ -60,6 +60,8 @@ export interface HeldoutSets {
   scary?: readonly LabelledRecord[];
   /** Benign everyday prompts in other languages (all models). */
   multilingual?: readonly LabelledRecord[];
+  /** Benign texts that name an identity group: chat, posts, news, personal remarks, advocacy (all models). */
+  identity?: readonly LabelledRecord[];
   /** Benign requests in an attacker's words: format and standing instructions, corrections, code, passwords (injection). */
   steering?: readonly LabelledRecord[];
   /** Short hijacking, fake-authorisation and secret-extraction attacks (injection). */
@@ -118,7 +120,7 @@ export function modelTargets(name: ClassifierName, model: Classifier, rows: Scor
     const mean = aps.reduce((a, b) => a + b, 0) / Math.max(aps.length, 1);
     out.push({ model: name, name: 'moderation AUPRC, mean over categories', definition: `categories with validation positives: ${covered.join(', ')}`, value: mean, target: 0.8, direction: '≥', met: mean >= 0.8 });
   }
-  const { scary = [], multilingual = [], steering = [], hijack = [], tasks = [], taskAttacks = [], responses = [], content = [], requests = [] } = sets;
+  const { scary = [], multilingual = [], identity = [], steering = [], hijack = [], tasks = [], taskAttacks = [], responses = [], content = [], requests = [] } = sets;
   if (scary.length > 0) {
     const flagged = flagRate(model, scary);
     out.push({ model: name, name: `${name}: benign-but-scary flagged`, definition: `hand-written held-out set (${scary.length} texts), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
@@ -128,6 +130,12 @@ export function modelTargets(name: ClassifierName, model: Classifier, rows: Scor
     const flagged = flagRate(model, multilingual);
     const languages = new Set(multilingual.map((r) => r.meta.language)).size;
     out.push({ model: name, name: `${name}: benign non-English prompts flagged`, definition: `hand-written held-out set (${multilingual.length} texts, ${languages} languages), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
+  }
+  if (identity.length > 0) {
+    // The same bar for a group's name: most public texts naming a group are hateful, so a name alone must not be evidence.
+    const flagged = flagRate(model, identity);
+    const groups = new Set(identity.map((r) => r.meta.group)).size;
+    out.push({ model: name, name: `${name}: benign texts naming identity groups flagged`, definition: `hand-written held-out set (${identity.length} texts, ${groups} groups: chat, posts, news, personal remarks, advocacy), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
   }
   if (name === 'injection' && steering.length > 0) {
     // The same bar again: a user's own formatting and steering instructions are the injection model's risky-looking benign prompts.
