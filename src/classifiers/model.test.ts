@@ -191,6 +191,40 @@ describe('packed scoring', () => {
     expect(() => bad([{ label: 'both', of: ['a'] }, { label: 'a', of: ['b'] }])).toThrow(/other, plain labels/);
   });
 
+  it('scores a category at least as high as its sub-categories and flags it with them', () => {
+    const base = tinyModel();
+    const k = 3;
+    const w = new Float32Array((1 << features.bits) * k);
+    const fx = new FeatureExtractor(features);
+    for (const i of fx.extract('insult insult').idx) w[i * k] = 1;
+    for (const i of fx.extract('threat threat').idx) w[i * k + 1] = 1;
+    const { q, scale } = quantize(w, k);
+    // The category's threshold is higher than its sub-category's: flagging must still follow the sub-category.
+    const header = {
+      ...base.header, labels: ['harassment', 'harassment/threatening', 'other'], bias: [-2, -2, -2], scale, windows: undefined,
+      calibration: [{ a: 1, b: 0 }, { a: 1, b: 0 }, { a: 1, b: 0 }], thresholds: { harassment: 0.99, 'harassment/threatening': 0.5, other: 0.5 },
+    };
+    const plain = new HashedLinearModel({ header, weights: q });
+    const nested = new HashedLinearModel({ header: { ...header, implies: [{ label: 'harassment/threatening', parent: 'harassment' }] }, weights: q });
+    for (const t of ['threat threat', 'insult insult', 'insult insult threat threat', 'nothing here']) {
+      const p = plain.score(t);
+      const s = nested.score(t);
+      expect(s['harassment/threatening']).toBe(p['harassment/threatening']);
+      expect(s.other).toBe(p.other);
+      expect(s.harassment).toBe(Math.max(p.harassment!, p['harassment/threatening']!));
+    }
+    const threat = nested.score('threat threat');
+    expect(threat.harassment).toBeLessThan(0.99);
+    expect(plain.flagged(threat)).toEqual(['harassment/threatening']);
+    expect(nested.flagged(threat)).toEqual(['harassment', 'harassment/threatening']);
+    expect(nested.flagged(nested.score('insult insult'))).toEqual([]);
+    expect(nested.flagged(nested.score('nothing here'))).toEqual([]);
+    const bad = (implies: { label: string; parent: string }[]): HashedLinearModel => new HashedLinearModel({ header: { ...header, implies }, weights: q });
+    expect(() => bad([{ label: 'harassment/threatening', parent: 'nope' }])).toThrow(/unknown label nope/);
+    expect(() => bad([{ label: 'other', parent: 'other' }])).toThrow(/implies nothing/);
+    expect(() => bad([{ label: 'other', parent: 'harassment/threatening' }, { label: 'harassment/threatening', parent: 'harassment' }])).toThrow(/implies nothing/);
+  });
+
   it('rejects more labels than the packed layout holds', () => {
     const k = 17;
     const params = tinyModel();

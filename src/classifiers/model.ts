@@ -46,6 +46,12 @@ export interface Conjunction {
   of: string[];
 }
 
+/** A sub-category and the category it is part of (see `ModelHeader.implies`). */
+export interface Implication {
+  label: string;
+  parent: string;
+}
+
 /** Everything about a model except its weights. Stored as JSON inside the file. */
 export interface ModelHeader {
   formatVersion: number;
@@ -87,6 +93,14 @@ export interface ModelHeader {
    * combined score.
    */
   conjunctions?: Conjunction[];
+  /**
+   * Sub-category → category pairs of the taxonomy (`harassment/threatening` is
+   * harassment that also threatens): a category scores at least as high as
+   * each of its sub-categories, and is flagged whenever one of them is, as
+   * the provider's API reports them. Applied after the conjunctions;
+   * thresholds are chosen on the combined score.
+   */
+  implies?: Implication[];
   /** Free-form provenance: training data, licences, metrics, date. Not used for scoring. */
   info?: Record<string, unknown>;
 }
@@ -119,7 +133,7 @@ export interface Classifier {
   scoreBatch(texts: readonly string[]): Scores[];
   /** Uncalibrated logits per label, in `labels` order. */
   logits(text: string): Float64Array;
-  /** Labels whose score reaches their threshold. */
+  /** Labels whose score reaches their threshold, and the categories of flagged sub-categories (`ModelHeader.implies`). */
   flagged(scores: Scores): string[];
 }
 
@@ -152,24 +166,51 @@ function conjunctionIndices(header: Pick<ModelHeader, 'name' | 'labels' | 'conju
   return out;
 }
 
-/**
- * Turns rows of logits into calibrated probabilities with the header's
- * conjunctions applied: what `score` returns, in label order. Training picks
- * thresholds on exactly this.
- */
-export function calibratedScorer(header: Pick<ModelHeader, 'name' | 'labels' | 'calibration' | 'conjunctions'>): (z: ArrayLike<number>) => Float64Array {
-  const conjunctions = conjunctionIndices(header);
-  return (z) => calibrate(header.calibration, conjunctions, z);
+/** Label indices of a header's implications; throws on unknown labels, a label its own parent, or chains. */
+function implicationIndices(header: Pick<ModelHeader, 'name' | 'labels' | 'implies'>): { label: number; parent: number }[] {
+  const at = (l: string): number => {
+    const j = header.labels.indexOf(l);
+    if (j < 0) throw new Error(`model ${header.name}: implication names unknown label ${l}`);
+    return j;
+  };
+  const out = (header.implies ?? []).map((c) => ({ label: at(c.label), parent: at(c.parent) }));
+  const children = new Set(out.map((c) => c.label));
+  for (const c of out) {
+    // One level, so one pass in any order gives every category the maximum of its sub-categories.
+    if (c.label === c.parent || children.has(c.parent)) throw new Error(`model ${header.name}: ${header.labels[c.label]} must imply a category that implies nothing`);
+  }
+  return out;
 }
 
-function calibrate(cal: readonly Calibration[], conjunctions: readonly { label: number; of: number[] }[], z: ArrayLike<number>): Float64Array {
+/** Scoring rules that mix labels after calibration: conjunctions, then implications. */
+interface Combine {
+  conjunctions: readonly { label: number; of: number[] }[];
+  implies: readonly { label: number; parent: number }[];
+}
+
+function combineRules(header: Pick<ModelHeader, 'name' | 'labels' | 'conjunctions' | 'implies'>): Combine {
+  return { conjunctions: conjunctionIndices(header), implies: implicationIndices(header) };
+}
+
+/**
+ * Turns rows of logits into calibrated probabilities with the header's
+ * conjunctions and implications applied: what `score` returns, in label order.
+ * Training picks thresholds on exactly this.
+ */
+export function calibratedScorer(header: Pick<ModelHeader, 'name' | 'labels' | 'calibration' | 'conjunctions' | 'implies'>): (z: ArrayLike<number>) => Float64Array {
+  const rules = combineRules(header);
+  return (z) => calibrate(header.calibration, rules, z);
+}
+
+function calibrate(cal: readonly Calibration[], rules: Combine, z: ArrayLike<number>): Float64Array {
   const p = new Float64Array(cal.length);
   for (let j = 0; j < p.length; j++) p[j] = sigmoid(cal[j]!.a * z[j]! + cal[j]!.b);
-  for (const c of conjunctions) {
+  for (const c of rules.conjunctions) {
     let v = 1;
     for (const j of c.of) v = Math.min(v, p[j]!);
     if (v > p[c.label]!) p[c.label] = v;
   }
+  for (const c of rules.implies) if (p[c.label]! > p[c.parent]!) p[c.parent] = p[c.label]!;
   return p;
 }
 
@@ -186,7 +227,9 @@ export class HashedLinearModel implements Classifier {
   /** per-label logit that shrinkage pulls towards (header `evidencePrior`) */
   private readonly prior: Float64Array;
   private readonly dense: DenseHead | null;
-  private readonly conjunctions: { label: number; of: number[] }[];
+  private readonly rules: Combine;
+  /** per label, the categories it implies (see `ModelHeader.implies`) */
+  private readonly parents: ReadonlyMap<string, readonly string[]>;
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
@@ -200,7 +243,10 @@ export class HashedLinearModel implements Classifier {
     if (k > PACKED_LANES) throw new Error(`model ${header.name}: at most ${PACKED_LANES} labels, got ${k}`);
     // At load time rather than at first use.
     checkFeatureSpec(header.features, header.windows);
-    this.conjunctions = conjunctionIndices(header);
+    this.rules = combineRules(header);
+    const parents = new Map<string, string[]>();
+    for (const c of header.implies ?? []) parents.set(c.label, [...(parents.get(c.label) ?? []), c.parent]);
+    this.parents = parents;
     this.name = header.name;
     this.labels = header.labels;
     this.thresholds = header.thresholds;
@@ -256,7 +302,7 @@ export class HashedLinearModel implements Classifier {
       for (const label of this.labels) out[label] = 0;
       return out;
     }
-    const p = calibrate(this.header.calibration, this.conjunctions, this.logits(text));
+    const p = calibrate(this.header.calibration, this.rules, this.logits(text));
     for (let j = 0; j < this.k; j++) out[this.labels[j]!] = p[j]!;
     return out;
   }
@@ -266,7 +312,11 @@ export class HashedLinearModel implements Classifier {
   }
 
   flagged(scores: Scores): string[] {
-    return this.labels.filter((l) => (scores[l] ?? 0) >= (this.thresholds[l] ?? 1));
+    const hit = new Set(this.labels.filter((l) => (scores[l] ?? 0) >= (this.thresholds[l] ?? 1)));
+    if (this.parents.size === 0) return [...hit];
+    // A category is flagged with any of its flagged sub-categories, even when its own threshold is higher.
+    for (const l of [...hit]) for (const parent of this.parents.get(l) ?? []) hit.add(parent);
+    return this.labels.filter((l) => hit.has(l));
   }
 }
 

@@ -198,6 +198,7 @@ export function trainTask(
     // Short-text shrinkage is part of the scoring function, so calibration and thresholds below are fitted with it.
     evidence: task.evidence ?? SHORT_TEXT_EVIDENCE,
     ...(task.conjunctions !== undefined ? { conjunctions: task.conjunctions.map((c) => ({ label: c.label, of: [...c.of] })) } : {}),
+    ...(task.hierarchy !== undefined ? { implies: task.hierarchy.map(([label, parent]) => ({ label, parent })) } : {}),
   };
   if (task.evidencePrior === 'benign-median') {
     // Without features a text is like an ordinary one: the prior is what the benign calibration texts score, unshrunk.
@@ -257,8 +258,8 @@ export function trainTask(
   // Each label's rows with a known label, then one Platt fit a label.
   const known = task.labels.map((_, j) => calY.flatMap((ys, i) => (ys[j]! >= 0 ? [i] : [])));
   const calibration: Calibration[] = task.labels.map((_, j) => fitPlatt(known[j]!.map((i) => calZ[i]![j]!), known[j]!.map((i) => calY[i]![j]!)));
-  // Thresholds on the scores as shipped: calibrated, with the conjunctions applied (they mix labels).
-  const scored = calibratedScorer({ name: task.name, labels: header.labels, calibration, conjunctions: header.conjunctions });
+  // Thresholds on the scores as shipped: calibrated, with the conjunctions and implications applied (they mix labels).
+  const scored = calibratedScorer({ name: task.name, labels: header.labels, calibration, conjunctions: header.conjunctions, implies: header.implies });
   const calP = calZ.map(scored);
   const hardP = hardZ.map(scored);
   const thresholds: Record<string, number> = {};
