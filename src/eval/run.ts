@@ -67,6 +67,7 @@ function main(): void {
     taskAttacks: loadJsonl(join(extraDir, 'injection-tasks.heldout.jsonl')),
     responses: loadJsonl(responsesPath),
     content: loadJsonl(contentPath),
+    shortThreats: loadJsonl(join(extraDir, 'moderation-short-threats.heldout.jsonl')),
     requests: loadJsonl(join(extraDir, 'harmful-request.heldout.jsonl')),
   };
   const scored = new Map<ClassifierName, Classifier>();
