@@ -161,18 +161,19 @@ describe('packed scoring', () => {
     expect(model.score('.').a).toBeGreaterThan(0.5);
   });
 
-  it('scores a conjunction label at least the smaller of the labels it is made of', () => {
-    const base = tinyModel();
+  /** Three labels with identity calibration; the first two carry weight 1 on the features of `phrases[0]` and `phrases[1]`. */
+  function threeLabels(labels: [string, string, string], phrases: [string, string], bias: number[], thresholds: Record<string, number>) {
     const k = 3;
     const w = new Float32Array((1 << features.bits) * k);
     const fx = new FeatureExtractor(features);
-    for (const i of fx.extract('attack attack').idx) w[i * k] = 1;
-    for (const i of fx.extract('insult insult').idx) w[i * k + 1] = 1;
+    phrases.forEach((phrase, j) => { for (const i of fx.extract(phrase).idx) w[i * k + j] = 1; });
     const { q, scale } = quantize(w, k);
-    const header = {
-      ...base.header, labels: ['a', 'b', 'both'], bias: [-2, -2, -6], scale, windows: undefined,
-      calibration: [{ a: 1, b: 0 }, { a: 1, b: 0 }, { a: 1, b: 0 }], thresholds: { a: 0.5, b: 0.5, both: 0.5 },
-    };
+    const header = { ...tinyModel().header, labels, bias, scale, windows: undefined, calibration: labels.map(() => ({ a: 1, b: 0 })), thresholds };
+    return { header, q };
+  }
+
+  it('scores a conjunction label at least the smaller of the labels it is made of', () => {
+    const { header, q } = threeLabels(['a', 'b', 'both'], ['attack attack', 'insult insult'], [-2, -2, -6], { a: 0.5, b: 0.5, both: 0.5 });
     const plain = new HashedLinearModel({ header, weights: q });
     const joined = new HashedLinearModel({ header: { ...header, conjunctions: [{ label: 'both', of: ['a', 'b'] }] }, weights: q });
     for (const t of ['attack attack insult insult', 'attack attack', 'nothing here', '']) {
@@ -192,18 +193,8 @@ describe('packed scoring', () => {
   });
 
   it('scores a category at least as high as its sub-categories and flags it with them', () => {
-    const base = tinyModel();
-    const k = 3;
-    const w = new Float32Array((1 << features.bits) * k);
-    const fx = new FeatureExtractor(features);
-    for (const i of fx.extract('insult insult').idx) w[i * k] = 1;
-    for (const i of fx.extract('threat threat').idx) w[i * k + 1] = 1;
-    const { q, scale } = quantize(w, k);
     // The category's threshold is higher than its sub-category's: flagging must still follow the sub-category.
-    const header = {
-      ...base.header, labels: ['harassment', 'harassment/threatening', 'other'], bias: [-2, -2, -2], scale, windows: undefined,
-      calibration: [{ a: 1, b: 0 }, { a: 1, b: 0 }, { a: 1, b: 0 }], thresholds: { harassment: 0.99, 'harassment/threatening': 0.5, other: 0.5 },
-    };
+    const { header, q } = threeLabels(['harassment', 'harassment/threatening', 'other'], ['insult insult', 'threat threat'], [-2, -2, -2], { harassment: 0.99, 'harassment/threatening': 0.5, other: 0.5 });
     const plain = new HashedLinearModel({ header, weights: q });
     const nested = new HashedLinearModel({ header: { ...header, implies: [{ label: 'harassment/threatening', parent: 'harassment' }] }, weights: q });
     for (const t of ['threat threat', 'insult insult', 'insult insult threat threat', 'nothing here']) {
