@@ -11,6 +11,7 @@ import { CLASSIFIER_NAMES, CLASSIFIER_LABELS } from './labels.js';
 import { packageRoot } from './paths.js';
 import { loadJsonl } from './training/data.js';
 import type { Classifier } from './model.js';
+import { contentCatches } from '../eval/content.js';
 
 const extra = join(packageRoot(), 'src', 'classifiers', 'training', 'extra');
 const heldout = loadJsonl(join(extra, 'benign-scary.heldout.jsonl'));
@@ -195,15 +196,13 @@ describe('moderation', () => {
 
   // Guards the measured state (36 of 80 threats caught, 6 of 100 harmless messages flagged; see the model card): our 90% and 5% bars are not met.
   it('catches some held-out short threats to the reader and flags few harmless short messages in violent words', () => {
-    const m = loadClassifier('moderation');
-    const threats = shortThreats.filter((r) => r.meta.kind === 'threat');
-    const harmless = shortThreats.filter((r) => r.labels.benign === 1);
-    expect(threats.length).toBe(80);
-    expect(harmless.length).toBe(100);
-    const caught = threats.filter((r) => m.flagged(m.score(r.text)).some((l) => r.labels[l as keyof typeof r.labels] === 1));
-    expect(caught.length).toBeGreaterThanOrEqual(32);
-    const falseAlarms = harmless.filter((r) => m.flagged(m.score(r.text)).length > 0);
-    expect(falseAlarms.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(8);
+    const rows = contentCatches(loadClassifier('moderation'), shortThreats, 'kind');
+    const threats = rows.find((r) => r.theme === 'threat')!;
+    const total = rows.at(-1)!;
+    expect(threats.positives).toBe(80);
+    expect(total.negatives).toBe(100);
+    expect(threats.caught).toBeGreaterThanOrEqual(32);
+    expect(total.falseAlarms).toBeLessThanOrEqual(8);
   });
 
   it('scores hateful text above a neutral one', () => {

@@ -228,8 +228,6 @@ export class HashedLinearModel implements Classifier {
   private readonly prior: Float64Array;
   private readonly dense: DenseHead | null;
   private readonly rules: Combine;
-  /** per label, the categories it implies (see `ModelHeader.implies`) */
-  private readonly parents: ReadonlyMap<string, readonly string[]>;
 
   constructor(params: ModelParams) {
     const { header, weights } = params;
@@ -244,9 +242,6 @@ export class HashedLinearModel implements Classifier {
     // At load time rather than at first use.
     checkFeatureSpec(header.features, header.windows);
     this.rules = combineRules(header);
-    const parents = new Map<string, string[]>();
-    for (const c of header.implies ?? []) parents.set(c.label, [...(parents.get(c.label) ?? []), c.parent]);
-    this.parents = parents;
     this.name = header.name;
     this.labels = header.labels;
     this.thresholds = header.thresholds;
@@ -312,11 +307,11 @@ export class HashedLinearModel implements Classifier {
   }
 
   flagged(scores: Scores): string[] {
-    const hit = new Set(this.labels.filter((l) => (scores[l] ?? 0) >= (this.thresholds[l] ?? 1)));
-    if (this.parents.size === 0) return [...hit];
-    // A category is flagged with any of its flagged sub-categories, even when its own threshold is higher.
-    for (const l of [...hit]) for (const parent of this.parents.get(l) ?? []) hit.add(parent);
-    return this.labels.filter((l) => hit.has(l));
+    const hit = this.labels.map((l) => (scores[l] ?? 0) >= (this.thresholds[l] ?? 1));
+    // A category is flagged with any of its flagged sub-categories, even when its own threshold is higher
+    // (one level: `implicationIndices` rejects chains).
+    for (const c of this.rules.implies) if (hit[c.label]) hit[c.parent] = true;
+    return this.labels.filter((_, j) => hit[j]);
   }
 }
 

@@ -20,12 +20,13 @@ export interface ContentRow {
   falseAlarms: number;
 }
 
-/** Per `meta.theme`, in first-seen order, with a total row last (theme `all`). */
-export function contentCatches(model: Classifier, records: readonly LabelledRecord[]): ContentRow[] {
+/** Per `meta[key]` (default `theme`), in first-seen order, with a total row last (theme `all`). */
+export function contentCatches(model: Classifier, records: readonly LabelledRecord[], key = 'theme'): ContentRow[] {
   const rows = new Map<string, ContentRow>();
   const total: ContentRow = { theme: 'all', positives: 0, caught: 0, flaggedAny: 0, negatives: 0, falseAlarms: 0 };
   for (const r of records) {
-    const theme = typeof r.meta.theme === 'string' ? r.meta.theme : '(unmarked)';
+    const value = r.meta[key];
+    const theme = typeof value === 'string' ? value : '(unmarked)';
     let row = rows.get(theme);
     if (row === undefined) rows.set(theme, (row = { theme, positives: 0, caught: 0, flaggedAny: 0, negatives: 0, falseAlarms: 0 }));
     const flagged = model.flagged(model.score(r.text));

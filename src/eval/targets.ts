@@ -161,18 +161,16 @@ export function modelTargets(name: ClassifierName, model: Classifier, rows: Scor
   }
   if (name === 'moderation' && shortThreats.length > 0) {
     // Our bars, as for clear-cut content: a positive counts when flagged in one of its own labelled categories.
-    const own = (r: LabelledRecord): boolean => {
-      const flagged = model.flagged(model.score(r.text));
-      return Object.entries(r.labels).some(([l, v]) => v === 1 && flagged.includes(l));
-    };
+    const byKind = contentCatches(model, shortThreats, 'kind');
     for (const [kind, what] of [['threat', 'short threats to the reader caught'], ['urging', 'short messages urging the reader to self-harm caught']] as const) {
-      const set = shortThreats.filter((r) => r.meta.kind === kind);
-      const caught = set.filter(own).length / Math.max(set.length, 1);
-      out.push({ model: name, name: `moderation: ${what}`, definition: `hand-written held-out set (${set.length} chat messages of at most 12 words), in one of their own categories at the default thresholds`, value: caught, target: 0.9, direction: '≥', met: caught >= 0.9 });
+      const row = byKind.find((r) => r.theme === kind);
+      const positives = row?.positives ?? 0;
+      const caught = (row?.caught ?? 0) / Math.max(positives, 1);
+      out.push({ model: name, name: `moderation: ${what}`, definition: `hand-written held-out set (${positives} chat messages of at most 12 words), in one of their own categories at the default thresholds`, value: caught, target: 0.9, direction: '≥', met: caught >= 0.9 });
     }
-    const benignShort = shortThreats.filter(benign);
-    const flagged = flagRate(model, benignShort);
-    out.push({ model: name, name: 'moderation: short benign messages in violent words flagged', definition: `hand-written held-out set (${benignShort.length} chat messages of at most 12 words: idioms, banter, games, kitchen and workshop, jargon, reports of threats), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
+    const total = byKind.at(-1)!;
+    const flagged = total.falseAlarms / Math.max(total.negatives, 1);
+    out.push({ model: name, name: 'moderation: short benign messages in violent words flagged', definition: `hand-written held-out set (${total.negatives} chat messages of at most 12 words: idioms, banter, games, kitchen and workshop, jargon, reports of threats), any label at its default threshold`, value: flagged, target: 0.05, direction: '≤', met: flagged <= 0.05 });
   }
   if (name === 'harmful_request' && requests.length > 0) {
     // Our bars, as for moderation's clear-cut content.
