@@ -194,15 +194,23 @@ describe('moderation', () => {
     expect(falseAlarms.length / negatives.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
   });
 
-  // Guards the measured state (36 of 80 threats caught, 6 of 100 harmless messages flagged; see the model card): our 90% and 5% bars are not met.
+  // Guards the measured state (45 of 80 threats caught, 5 of 100 harmless messages flagged; see the model card): the 90% bar is not met.
   it('catches some held-out short threats to the reader and flags few harmless short messages in violent words', () => {
     const rows = contentCatches(loadClassifier('moderation'), shortThreats, 'kind');
     const threats = rows.find((r) => r.theme === 'threat')!;
     const total = rows.at(-1)!;
     expect(threats.positives).toBe(80);
     expect(total.negatives).toBe(100);
-    expect(threats.caught).toBeGreaterThanOrEqual(32);
-    expect(total.falseAlarms).toBeLessThanOrEqual(8);
+    expect(threats.caught).toBeGreaterThanOrEqual(42);
+    expect(total.falseAlarms).toBeLessThanOrEqual(6);
+  });
+
+  // The model before the short training messages flagged the first and third `harassment/threatening` (0.80, 0.85).
+  it('does not flag ordinary messages about meeting the reader at their home', () => {
+    const m = loadClassifier('moderation');
+    for (const text of ["I'll pick you up at your place at 8", "Where's your house?", 'see you at your house']) {
+      expect(m.flagged(m.score(text)), text).toEqual([]);
+    }
   });
 
   it('scores hateful text above a neutral one', () => {

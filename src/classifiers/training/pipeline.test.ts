@@ -44,4 +44,21 @@ describe('trainTask dataset weights', () => {
     expect(kept.usage['extra:x']?.train).toBe(4);
     expect(Buffer.from(kept.params.weights).equals(Buffer.from(without.params.weights))).toBe(false);
   });
+
+  it('routes a dataset to one part of the model: dense-head weights apart from the n-gram weights', () => {
+    const withDense = (linear: Record<string, number>, head: Record<string, number>): TaskSpec => ({
+      ...task(linear),
+      dense: { vectors: 'word-vectors/vectors.bin', train: { hidden: 4, seeds: 1, epochs: 2, lr: 1e-3, l2: 1e-4 }, blendGrid: [0, 1], datasetWeights: head },
+    });
+    const inputs = { records: base, splits, extra, extraCalibration: [] };
+    const neither = trainTask(withDense({ 'extra:x': 0 }, { 'extra:x': 0 }), { ...inputs, extra: [] }, 1);
+    const headOnly = trainTask(withDense({ 'extra:x': 0 }, { 'extra:x': 1 }), inputs, 1);
+    const linearOnly = trainTask(withDense({}, { 'extra:x': 0 }), inputs, 1);
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => Buffer.from(Float64Array.from(a).buffer).equals(Buffer.from(Float64Array.from(b).buffer));
+    expect(same(headOnly.params.weights, neither.params.weights)).toBe(true);
+    expect(same(headOnly.params.dense!.floats, neither.params.dense!.floats)).toBe(false);
+    expect(headOnly.usage['extra:x']?.train).toBe(4);
+    expect(same(linearOnly.params.weights, neither.params.weights)).toBe(false);
+    expect(same(linearOnly.params.dense!.floats, neither.params.dense!.floats)).toBe(true);
+  });
 });

@@ -149,14 +149,18 @@ export function trainTask(
   const denseRecords: { text: string; y: Int8Array; w: number; lw?: Float32Array }[] = [];
   let augmented = 0;
   for (const r of fitRecords) {
-    // A weight of 0 leaves the dataset out of this task altogether (not even an augmentation draw).
-    if (task.datasetWeights?.[r.dataset] === 0) continue;
+    // A weight of 0 leaves the dataset out of that part of the model (not even an augmentation draw).
+    const linearWeight = task.datasetWeights?.[r.dataset] ?? 1;
+    const denseWeight = task.dense === undefined ? 0 : (task.dense.datasetWeights?.[r.dataset] ?? linearWeight);
+    if (linearWeight === 0 && denseWeight === 0) continue;
     const { y, w: lw } = taskLabelsWeighted(task, r, true);
     if (!hasKnown(y)) continue;
     note(r, 'train');
-    const w = (hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1)) * (task.datasetWeights?.[r.dataset] ?? 1);
+    const base = hasKnown(taskLabels(task, r, false)) ? 1 : (impliedWeight(task, r) ?? 1);
+    if (denseWeight > 0) denseRecords.push({ text: r.text, y, w: base * denseWeight, ...(lw !== undefined ? { lw } : {}) });
+    if (linearWeight === 0) continue;
+    const w = base * linearWeight;
     examples.push(toExample(fx, r.text, y, w, lw));
-    if (task.dense !== undefined) denseRecords.push({ text: r.text, y, w, ...(lw !== undefined ? { lw } : {}) });
     const pAug = isPositive(y) ? task.augment.positive : task.augment.negative;
     if (pAug > 0 && rng.next() < pAug) {
       const method = rng.pick(task.augment.methods.length > 0 ? task.augment.methods : AUGMENT_METHODS);
