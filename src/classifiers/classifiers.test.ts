@@ -194,7 +194,7 @@ describe('moderation', () => {
     expect(falseAlarms.length / negatives.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
   });
 
-  // Guards the measured state (45 of 80 threats caught, 5 of 100 harmless messages flagged; see the model card): the 90% bar is not met.
+  // Guards the measured state (45 of 80 threats caught, 6 of 100 harmless messages flagged; see the model card): our 90% and 5% bars are not met.
   it('catches some held-out short threats to the reader and flags few harmless short messages in violent words', () => {
     const rows = contentCatches(loadClassifier('moderation'), shortThreats, 'kind');
     const threats = rows.find((r) => r.theme === 'threat')!;

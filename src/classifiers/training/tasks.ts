@@ -127,7 +127,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     // The hand-written moderation content (insults, threats, explicit and graphic texts, and benign texts on those
     // subjects) and harmful requests were written for those models' misses; this model flagged 1 of the 240 held-out
     // moderation texts, so it is not trained on either and stays as it was.
-    datasetWeights: { benign_prompts: 8, 'extra:benign-vietnamese-swahili': 0, 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0, 'extra:harmful-request-3': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0 },
+    datasetWeights: { benign_prompts: 8, 'extra:benign-vietnamese-swahili': 0, 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0, 'extra:harmful-request-3': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
     // No class re-weighting, a stronger L2 and more short-text shrinkage: fewer confident
     // scores on short chat turns, so recall at a fixed false-positive rate rises.
@@ -146,7 +146,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     impliedNegatives: [{ datasets: CONTENT_DATASETS, weight: 1 }],
     // Written for moderation's misses. Its benign texts changed little here (5 instead of 6 of the 240 held-out texts
     // flagged) and raised the benign-but-scary flag rate from 1.3% to 3.8%, so this model is not trained on them.
-    datasetWeights: { 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0 },
+    datasetWeights: { 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     augment: { positive: 0.3, negative: 0.1, methods: ALL_METHODS, weight: 0.5 },
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
     evidence: 32,
@@ -204,7 +204,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
       // Short chat threats and their look-alikes train the n-gram weights only: in the head (weight 1, 0.3, or alone) they
       // caught more held-out short threats but lowered validation AUPRC of violence and the threatening sub-categories
       // (see the model card); in the n-gram weights alone they raised it.
-      datasetWeights: { 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0 },
+      datasetWeights: { 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     },
     thresholds: {},
     defaultThreshold: { kind: 'fbeta', beta: 0.5, min: 0.5, maxFpr: 0.005, hardNegativeRate: 0.01 },
