@@ -194,14 +194,18 @@ describe('moderation', () => {
     expect(falseAlarms.length / negatives.length, falseAlarms.map((r) => r.text).join('\n')).toBeLessThanOrEqual(0.05);
   });
 
-  // Guards the measured state (45 of 80 threats caught, 6 of 100 harmless messages flagged; see the model card): our 90% and 5% bars are not met.
-  it('catches some held-out short threats to the reader and flags few harmless short messages in violent words', () => {
+  // Guards the measured state (45 of 80 threats and 11 of 20 urgings caught, 6 of 100 harmless messages flagged; see the
+  // model card): our 90% and 5% bars are not met.
+  it('catches some held-out short threats and urgings to self-harm and flags few harmless short messages in violent words', () => {
     const rows = contentCatches(loadClassifier('moderation'), shortThreats, 'kind');
     const threats = rows.find((r) => r.theme === 'threat')!;
+    const urging = rows.find((r) => r.theme === 'urging')!;
     const total = rows.at(-1)!;
     expect(threats.positives).toBe(80);
+    expect(urging.positives).toBe(20);
     expect(total.negatives).toBe(100);
     expect(threats.caught).toBeGreaterThanOrEqual(42);
+    expect(urging.caught).toBeGreaterThanOrEqual(10);
     expect(total.falseAlarms).toBeLessThanOrEqual(6);
   });
 
