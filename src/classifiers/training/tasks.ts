@@ -126,7 +126,7 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     // flags 1 of the 40 held-out prompts in those languages without them, so it is not trained on them (see the card).
     // The hand-written moderation content (insults, threats, explicit and graphic texts, and benign texts on those
     // subjects) and harmful requests were written for those models' misses; this model flagged 1 of the 240 held-out
-    // moderation texts, so it is not trained on either and stays as it was.
+    // moderation texts, so it is not trained on either and stays as it was; nor on the short chat messages.
     datasetWeights: { benign_prompts: 8, 'extra:benign-vietnamese-swahili': 0, 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:harmful-request': 0, 'extra:harmful-request-2': 0, 'extra:harmful-request-3': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     augment: { positive: 0.6, negative: 0.25, methods: ALL_METHODS, weight: 0.5 },
     // No class re-weighting, a stronger L2 and more short-text shrinkage: fewer confident
@@ -145,7 +145,8 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
     windows: WINDOWS,
     impliedNegatives: [{ datasets: CONTENT_DATASETS, weight: 1 }],
     // Written for moderation's misses. Its benign texts changed little here (5 instead of 6 of the 240 held-out texts
-    // flagged) and raised the benign-but-scary flag rate from 1.3% to 3.8%, so this model is not trained on them.
+    // flagged) and raised the benign-but-scary flag rate from 1.3% to 3.8%, so this model is not trained on them, nor on
+    // the short chat messages written for moderation's threats.
     datasetWeights: { 'extra:moderation-content': 0, 'extra:moderation-content-2': 0, 'extra:moderation-content-4': 0, 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     augment: { positive: 0.3, negative: 0.1, methods: ALL_METHODS, weight: 0.5 },
     train: { epochs: 8, warmup: 2, lr: 0.2, l2: 1e-6, balance: 0.5 },
@@ -201,9 +202,9 @@ export const TASKS: Record<ClassifierName, TaskSpec> = {
       // One network of 32 units scored like three of 64 on validation, and each unit costs a table byte a word.
       train: { hidden: 32, seeds: 1, epochs: 12, lr: 2e-3, l2: 1e-4 },
       blendGrid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5],
-      // Short chat threats and their look-alikes train the n-gram weights only: in the head (weight 1, 0.3, or alone) they
-      // caught more held-out short threats but lowered validation AUPRC of violence and the threatening sub-categories
-      // (see the model card); in the n-gram weights alone they raised it.
+      // The short chat messages (threats, insults, urgings, look-alikes) train the n-gram weights only: in the head too
+      // (weight 1 or 0.3) they caught more short threats but lowered validation AUPRC of `violence`, `self-harm` and the
+      // threatening sub-categories (see the model card); in the n-gram weights only, `harassment/threatening` rose.
       datasetWeights: { 'extra:moderation-short-threats': 0, 'extra:moderation-short-benign': 0, 'extra:moderation-short-insults': 0 },
     },
     thresholds: {},
